@@ -1,0 +1,22 @@
+namespace SftLab.Torch;
+
+/// <summary>
+/// A tensor that is a trainable weight of a <see cref="Module"/>: it requires gradients by
+/// default and belongs to no dispose scope (its module owns it).
+/// </summary>
+public sealed class Parameter : Tensor
+{
+    /// <summary>Wraps <paramref name="data"/> (a new handle to the same storage; the caller may dispose its own).</summary>
+    public Parameter(Tensor data, bool requiresGrad = true) : base(Detached(data))
+    {
+        DetachFromDisposeScope();
+        RequiresGrad = requiresGrad;
+    }
+
+    private static Tensor Detached(Tensor data)
+    {
+        // A parameter is a leaf: cut it from whatever graph produced its initial value.
+        using var scope = DisposeScope.Begin();
+        return data.Detach();
+    }
+}
