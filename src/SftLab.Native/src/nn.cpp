@@ -40,10 +40,10 @@ SFT_API TensorH sft_layer_norm(TensorH x, const int64_t* shape, int n, TensorH w
   SFT_TENSOR(at::layer_norm(*x, sft::dims(shape, n), sft::opt(w), sft::opt(b), eps))
 }
 
-// RMSNorm over the last dimension, computed in float32 as Llama does, then cast back.
+// RMSNorm over the last dimension, computed in at least float32 as Llama does, then cast back.
 SFT_API TensorH sft_rms_norm(TensorH x, TensorH w, double eps) {
   try {
-    at::Tensor h = x->to(at::kFloat);
+    at::Tensor h = x->to(at::promote_types(x->scalar_type(), at::kFloat));
     h = h * at::rsqrt(h.pow(2).mean(-1, true) + eps);
     h = h.to(x->scalar_type());
     return sft::wrap(w ? h * *w : h);

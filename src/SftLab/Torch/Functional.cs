@@ -23,8 +23,12 @@ public static class Functional
     /// contribute nothing; with <see cref="Reduction.Mean"/> the mean is over the other targets.
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean,
-        long ignoreIndex = -100, double labelSmoothing = 0, Tensor? weight = null) =>
-        new(Native.sft_cross_entropy(logits.Handle, target.Handle, weight?.Handle, (int)reduction, ignoreIndex, labelSmoothing));
+        long ignoreIndex = -100, double labelSmoothing = 0, Tensor? weight = null)
+    {
+        var r = new Tensor(Native.sft_cross_entropy(logits.Handle, target.Handle, Native.Opt(weight), (int)reduction, ignoreIndex, labelSmoothing));
+        GC.KeepAlive(weight);
+        return r;
+    }
 
     /// <summary>Mean squared error.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
@@ -35,8 +39,12 @@ public static class Functional
         new(Native.sft_embedding(weight.Handle, indices.Handle, paddingIdx));
 
     /// <summary>x·Wᵀ + b.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
-        new(Native.sft_linear(x.Handle, weight.Handle, bias?.Handle));
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        var r = new Tensor(Native.sft_linear(x.Handle, weight.Handle, Native.Opt(bias)));
+        GC.KeepAlive(bias);
+        return r;
+    }
 
     /// <summary>Zeros elements with probability <paramref name="p"/> and rescales the rest, when <paramref name="training"/>.</summary>
     public static Tensor Dropout(Tensor x, double p, bool training = true) =>
@@ -49,20 +57,32 @@ public static class Functional
     /// <summary>Layer normalization over the trailing dimensions <paramref name="normalizedShape"/>.</summary>
     public static unsafe Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
+        Tensor r;
         fixed (long* p = normalizedShape)
-            return new Tensor(Native.sft_layer_norm(x.Handle, p, normalizedShape.Length, weight?.Handle, bias?.Handle, eps));
+            r = new Tensor(Native.sft_layer_norm(x.Handle, p, normalizedShape.Length, Native.Opt(weight), Native.Opt(bias), eps));
+        GC.KeepAlive(weight);
+        GC.KeepAlive(bias);
+        return r;
     }
 
     /// <summary>RMSNorm over the last dimension: x / sqrt(mean(x²) + eps) · weight, in float32 as Llama computes it.</summary>
-    public static Tensor RmsNorm(Tensor x, Tensor? weight, double eps = 1e-6) =>
-        new(Native.sft_rms_norm(x.Handle, weight?.Handle, eps));
+    public static Tensor RmsNorm(Tensor x, Tensor? weight, double eps = 1e-6)
+    {
+        var r = new Tensor(Native.sft_rms_norm(x.Handle, Native.Opt(weight), eps));
+        GC.KeepAlive(weight);
+        return r;
+    }
 
     /// <summary>
     /// softmax(q·kᵀ/√d + mask)·v. <paramref name="mask"/> is boolean (true = may attend) or an
     /// additive float mask, broadcastable to [..., L, S]. Fused on libtorch 2.x; composed on 1.13.
     /// </summary>
-    public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, double dropoutP = 0, bool isCausal = false) =>
-        new(Native.sft_scaled_dot_product_attention(q.Handle, k.Handle, v.Handle, mask?.Handle, dropoutP, isCausal ? 1 : 0));
+    public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, double dropoutP = 0, bool isCausal = false)
+    {
+        var r = new Tensor(Native.sft_scaled_dot_product_attention(q.Handle, k.Handle, v.Handle, Native.Opt(mask), dropoutP, isCausal ? 1 : 0));
+        GC.KeepAlive(mask);
+        return r;
+    }
 
     /// <summary>
     /// Scales the gradients of <paramref name="parameters"/> in place so that their global

@@ -53,6 +53,9 @@ internal static unsafe partial class Native
         return handle;
     }
 
+    /// <summary>The raw pointer of an optional tensor (null → 0). Keep the tensor alive across the call (GC.KeepAlive).</summary>
+    internal static IntPtr Opt(Tensor? t) => t is null ? IntPtr.Zero : t.Handle.DangerousGetHandle();
+
     internal static int Check(int status)
     {
         if (status < 0) throw new TorchException(TakeError() ?? "native call failed");
@@ -113,9 +116,9 @@ internal static unsafe partial class Native
     [DllImport(Lib)] internal static extern int sft_set_requires_grad(TensorHandle t, int on);
     [DllImport(Lib)] internal static extern int sft_requires_grad(TensorHandle t);
     [DllImport(Lib)] internal static extern int sft_is_leaf(TensorHandle t);
-    [DllImport(Lib)] internal static extern int sft_backward(TensorHandle t, TensorHandle? grad, int retainGraph);
+    [DllImport(Lib)] internal static extern int sft_backward(TensorHandle t, IntPtr grad, int retainGraph);
     [DllImport(Lib)] internal static extern IntPtr sft_grad(TensorHandle t);
-    [DllImport(Lib)] internal static extern int sft_set_grad(TensorHandle t, TensorHandle? grad);
+    [DllImport(Lib)] internal static extern int sft_set_grad(TensorHandle t, IntPtr grad);
 
     // ---- in place ----
     [DllImport(Lib)] internal static extern int sft_zero_(TensorHandle t);
@@ -147,7 +150,7 @@ internal static unsafe partial class Native
     [DllImport(Lib)] internal static extern IntPtr sft_matmul(TensorHandle a, TensorHandle b);
     [DllImport(Lib)] internal static extern IntPtr sft_mm(TensorHandle a, TensorHandle b);
     [DllImport(Lib)] internal static extern IntPtr sft_bmm(TensorHandle a, TensorHandle b);
-    [DllImport(Lib)] internal static extern IntPtr sft_linear(TensorHandle x, TensorHandle w, TensorHandle? b);
+    [DllImport(Lib)] internal static extern IntPtr sft_linear(TensorHandle x, TensorHandle w, IntPtr b);
     [DllImport(Lib)] internal static extern IntPtr sft_outer(TensorHandle a, TensorHandle b);
 
     // ---- reductions ----
@@ -194,14 +197,14 @@ internal static unsafe partial class Native
     // ---- nn ----
     [DllImport(Lib)] internal static extern IntPtr sft_softmax(TensorHandle t, long dim);
     [DllImport(Lib)] internal static extern IntPtr sft_log_softmax(TensorHandle t, long dim);
-    [DllImport(Lib)] internal static extern IntPtr sft_cross_entropy(TensorHandle input, TensorHandle target, TensorHandle? weight, int reduction, long ignoreIndex, double labelSmoothing);
+    [DllImport(Lib)] internal static extern IntPtr sft_cross_entropy(TensorHandle input, TensorHandle target, IntPtr weight, int reduction, long ignoreIndex, double labelSmoothing);
     [DllImport(Lib)] internal static extern IntPtr sft_mse_loss(TensorHandle input, TensorHandle target, int reduction);
     [DllImport(Lib)] internal static extern IntPtr sft_embedding(TensorHandle weight, TensorHandle indices, long paddingIdx);
     [DllImport(Lib)] internal static extern IntPtr sft_dropout(TensorHandle t, double p, int train);
     [DllImport(Lib)] internal static extern IntPtr sft_multinomial(TensorHandle probs, long n, int replacement, IntPtr gen);
-    [DllImport(Lib)] internal static extern IntPtr sft_layer_norm(TensorHandle x, long* shape, int n, TensorHandle? w, TensorHandle? b, double eps);
-    [DllImport(Lib)] internal static extern IntPtr sft_rms_norm(TensorHandle x, TensorHandle? w, double eps);
-    [DllImport(Lib)] internal static extern IntPtr sft_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle? mask, double dropoutP, int isCausal);
+    [DllImport(Lib)] internal static extern IntPtr sft_layer_norm(TensorHandle x, long* shape, int n, IntPtr w, IntPtr b, double eps);
+    [DllImport(Lib)] internal static extern IntPtr sft_rms_norm(TensorHandle x, IntPtr w, double eps);
+    [DllImport(Lib)] internal static extern IntPtr sft_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, IntPtr mask, double dropoutP, int isCausal);
     [DllImport(Lib)] internal static extern int sft_clip_grad_norm(IntPtr* parameters, int n, double maxNorm, double normType, out double totalNorm);
 }
 

@@ -7,16 +7,10 @@ namespace SftLab.Torch;
 public sealed class Parameter : Tensor
 {
     /// <summary>Wraps <paramref name="data"/> (a new handle to the same storage; the caller may dispose its own).</summary>
-    public Parameter(Tensor data, bool requiresGrad = true) : base(Detached(data))
+    // A parameter is a leaf: cut it from whatever graph produced its initial value.
+    public Parameter(Tensor data, bool requiresGrad = true) : base(Native.sft_detach(data.Handle))
     {
         DetachFromDisposeScope();
         RequiresGrad = requiresGrad;
-    }
-
-    private static Tensor Detached(Tensor data)
-    {
-        // A parameter is a leaf: cut it from whatever graph produced its initial value.
-        using var scope = DisposeScope.Begin();
-        return data.Detach();
     }
 }

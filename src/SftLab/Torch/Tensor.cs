@@ -29,9 +29,6 @@ public partial class Tensor : IDisposable
         }
     }
 
-    /// <summary>Makes this object own the native tensor of <paramref name="source"/>'s handle (for subclasses such as <see cref="Parameter"/>).</summary>
-    protected Tensor(Tensor source) : this(Native.sft_alias(source.Handle)) { }
-
     /// <summary>Points this object at <paramref name="source"/>'s native tensor (PyTorch's <c>p.data = ...</c>), freeing the old one.</summary>
     internal void SetData(Tensor source)
     {
@@ -259,14 +256,21 @@ public partial class Tensor : IDisposable
             }
             return new Tensor(p);
         }
-        set => Native.Check(Native.sft_set_grad(Handle, value?.Handle));
+        set
+        {
+            Native.Check(Native.sft_set_grad(Handle, Native.Opt(value)));
+            GC.KeepAlive(value);
+        }
     }
 
     /// <summary>Computes gradients of this tensor with respect to the leaves that require them.</summary>
     /// <param name="gradient">d(output)/d(this); omit for a scalar.</param>
     /// <param name="retainGraph">Keep the graph for another backward pass.</param>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false) =>
-        Native.Check(Native.sft_backward(Handle, gradient?.Handle, retainGraph ? 1 : 0));
+    public void Backward(Tensor? gradient = null, bool retainGraph = false)
+    {
+        Native.Check(Native.sft_backward(Handle, Native.Opt(gradient), retainGraph ? 1 : 0));
+        GC.KeepAlive(gradient);
+    }
 
     /// <summary>A new tensor sharing data with this one, cut from the autograd graph.</summary>
     public Tensor Detach() => new(Native.sft_detach(Handle));

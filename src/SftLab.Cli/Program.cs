@@ -1,0 +1,37 @@
+using System.CommandLine;
+using SftLab.Cli;
+using SftLab.Torch;
+
+var root = new RootCommand("sftlab: learn and experiment with supervised fine-tuning of language models, in C#.");
+
+// --version: SftLab's version, the libtorch it loaded, and whether CUDA is available.
+foreach (var o in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(o);
+var version = new Option<bool>("--version") { Description = "Print the versions of SftLab and libtorch, and whether CUDA is available." };
+root.Options.Add(version);
+root.SetAction(parse =>
+{
+    if (parse.GetValue(version))
+    {
+        Console.WriteLine($"SftLab {TorchRuntime.SftLabVersion}");
+        Console.WriteLine($"libtorch {TorchRuntime.LibTorchVersion}");
+        Console.WriteLine(TorchRuntime.CudaIsAvailable
+            ? $"CUDA available: yes ({TorchRuntime.CudaDeviceCount} device(s))"
+            : "CUDA available: no");
+        return 0;
+    }
+    Console.WriteLine("Usage: sftlab [command] (see --help)");
+    return 1;
+});
+
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+
+try
+{
+    return root.Parse(args).Invoke();
+}
+catch (TorchException e)
+{
+    Console.Error.WriteLine($"libtorch error: {e.Message}");
+    return 2;
+}
