@@ -9,6 +9,8 @@ public sealed class MemoryTests
     [Fact]
     public void DisposeScopeLeavesNoLiveTensors()
     {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var before = TorchRuntime.LiveTensorCount;
         Tensor kept;
         using (var scope = DisposeScope.Begin())
@@ -36,6 +38,8 @@ public sealed class MemoryTests
     [Fact]
     public void NestedScopesFreeOnlyTheirOwn()
     {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var before = TorchRuntime.LiveTensorCount;
         using (var outer = DisposeScope.Begin())
         {
@@ -80,6 +84,8 @@ public sealed class MemoryTests
         var rng = new Random(1);
         // A learnable sequence: a repeating pattern with a little noise.
         var pattern = Enumerable.Range(0, 200).Select(i => (long)((i * 3 + i / 7) % vocab)).ToArray();
+        GC.Collect();
+        GC.WaitForPendingFinalizers(); // tensors other tests left to the finalizer are freed now, not mid-test
         var liveBefore = TorchRuntime.LiveTensorCount;
         double firstLoss = 0, lastLoss = 0;
         long rss50 = 0, rss200 = 0;
