@@ -3,4 +3,4 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$ROOT/scripts/setup.sh"
-exec dotnet "$ROOT/src/SftLab.Cli/bin/${SFTLAB_CONFIGURATION:-Release}/net10.0/sftlab.dll" demo "$@"
+exec "$ROOT/sftlab" demo "$@"
