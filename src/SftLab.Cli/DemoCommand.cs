@@ -67,7 +67,21 @@ internal static class DemoCommand
             if (step == 1 || step % 20 == 0 || step == steps)
                 Console.WriteLine($"step {step,4}  loss {value:F4}  ({sw.Elapsed.TotalSeconds:F1} s)");
         }
-        Console.WriteLine($"loss fell from {first:F4} to {last:F4} in {steps} steps ({sw.Elapsed.TotalSeconds:F1} s); live native tensors: {TorchRuntime.LiveTensorCount}");
+        Console.WriteLine($"loss fell from {first:F4} to {last:F4} in {steps} steps ({sw.Elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine($"live native tensors after training: {TorchRuntime.LiveTensorCount} (the parameters and AdamW's moments; every step's temporaries were freed)");
+
+        // Greedy continuation: the model has memorised fragments of the text.
+        model.Eval();
+        var text = new System.Text.StringBuilder("The model");
+        using (Autograd.NoGrad())
+            for (var i = 0; i < 80; i++)
+            {
+                using var scope = DisposeScope.Begin();
+                var window = text.ToString()[Math.Max(0, text.Length - context)..].Select(c => index[c]).ToArray();
+                var logits = model.Forward(Tensor.From<long>(window, [1, window.Length], device));
+                text.Append(chars[logits.Select(1, window.Length - 1).Argmax().ToInt64()]);
+            }
+        Console.WriteLine($"greedy sample: \"{text}\"");
         return last < first ? 0 : 1;
     }
 }
