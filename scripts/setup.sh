@@ -36,6 +36,37 @@ if (( ${#missing[@]} > 0 )) && [[ "${SFTLAB_SKIP_APT:-0}" != 1 ]]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ---- 1b. per-capability steps -------------------------------------------------------------
+# Each scripts/setup.d/NN-name.sh adds what one capability needs (Debian packages via
+# `need_packages`, npm folders via `npm_install DIR`), idempotently. They run in name order.
+SETUP_MISSING=()
+need_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || SETUP_MISSING+=("$p")
+  done
+}
+npm_install() {  # npm ci/install in DIR when node_modules is missing or older than package.json
+  local dir="$1"
+  if [[ ! -d "$dir/node_modules" || "$dir/package.json" -nt "$dir/node_modules" ]]; then
+    log "npm install in ${dir#$ROOT/}"
+    (cd "$dir" && if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi) >/dev/null
+    touch "$dir/node_modules"
+  fi
+}
+for step in "$ROOT"/scripts/setup.d/*.sh; do
+  [[ -e "$step" ]] || continue
+  # shellcheck source=/dev/null
+  source "$step"
+done
+if (( ${#SETUP_MISSING[@]} > 0 )) && [[ "${SFTLAB_SKIP_APT:-0}" != 1 ]]; then
+  log "installing: ${SETUP_MISSING[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${SETUP_MISSING[@]}" >/dev/null
+fi
+if [[ -n "${SETUP_AFTER_APT:-}" ]]; then eval "$SETUP_AFTER_APT"; fi
+
 # ---- 2. native shim -------------------------------------------------------------------------
 cmake_args=(-S "$ROOT/src/SftLab.Native" -B "$ROOT/build/native" -DCMAKE_BUILD_TYPE=Release)
 if [[ -n "${SFTLAB_TORCH_DIR:-}" ]]; then cmake_args+=("-DTorch_DIR=$SFTLAB_TORCH_DIR"); fi

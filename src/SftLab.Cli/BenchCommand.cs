@@ -11,9 +11,9 @@ namespace SftLab.Cli;
 /// is better; goal ≥ 0.95x) and per-op time of small-tensor operators, i.e. dispatch overhead
 /// (lower is better; goal ≤ 1.0x).
 /// </summary>
-internal static class BenchCommand
+internal sealed class BenchCommand : ICommandFactory
 {
-    public static Command Create()
+    public Command Create()
     {
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for both sides.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var size = new Option<int>("--size") { Description = "Matrix size n of the n³ matmul.", DefaultValueFactory = _ => 1024 };

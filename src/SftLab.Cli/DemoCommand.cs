@@ -9,7 +9,7 @@ namespace SftLab.Cli;
 /// `sftlab demo`: the smoke test of the whole stack. Trains a tiny character-level transformer
 /// for a few hundred steps on a built-in text and prints the loss falling.
 /// </summary>
-internal static class DemoCommand
+internal sealed class DemoCommand : ICommandFactory
 {
     private const string Corpus =
         "Supervised fine-tuning teaches a pretrained language model to answer in a chosen style. " +
@@ -17,7 +17,7 @@ internal static class DemoCommand
         "Gradients flow back through every layer, and the optimizer nudges each weight a little. " +
         "After enough steps the loss falls and the model writes text that looks like its training data. ";
 
-    public static Command Create()
+    public Command Create()
     {
         var steps = new Option<int>("--steps") { Description = "Training steps.", DefaultValueFactory = _ => 200 };
         var lr = new Option<double>("--lr") { Description = "Learning rate of AdamW.", DefaultValueFactory = _ => 3e-3 };

@@ -23,8 +23,10 @@ root.SetAction(parse =>
     return 1;
 });
 
-root.Subcommands.Add(DemoCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
+foreach (var type in typeof(ICommandFactory).Assembly.GetTypes()
+             .Where(t => typeof(ICommandFactory).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false })
+             .OrderBy(t => t.Name, StringComparer.Ordinal))
+    root.Subcommands.Add(((ICommandFactory)Activator.CreateInstance(type)!).Create());
 
 try
 {
