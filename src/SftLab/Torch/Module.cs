@@ -170,11 +170,15 @@ public abstract class Module : IDisposable
     /// <summary>Frees all parameters and buffers of this module and its descendants.</summary>
     public void Dispose()
     {
+        OnDispose();
         foreach (var (_, m) in _modules) m.Dispose();
         foreach (var (_, p) in _parameters) p?.Dispose();
         foreach (var (_, b) in _buffers) b?.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Frees what a subclass owns beyond its registered parameters and buffers.</summary>
+    protected internal virtual void OnDispose() { }
 
     /// <summary>A one-line-per-module outline with parameter counts.</summary>
     public override string ToString()
