@@ -22,39 +22,52 @@ suites=()
 for a in "$@"; do
   case "$a" in
     --refresh) refresh=1 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) suites+=("$a") ;;
   esac
 done
 (( ${#suites[@]} )) || suites=(trixie sid)
 log() { printf '\033[1;34m[libtorch2]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[libtorch2]\033[0m %s\n' "$*" >&2; exit 1; }
-command -v apt-get >/dev/null && command -v dpkg >/dev/null || die "needs a Debian system (apt-get, dpkg)"
-command -v cmake >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null ||
-  die "needs cmake, g++ and python3 (scripts/setup.sh installs the first two)"
+for t in apt-get dpkg cmake g++ python3; do
+  command -v "$t" >/dev/null || die "needs $t (a Debian system; scripts/setup.sh installs cmake and g++)"
+done
 
 # The Debian archive the system already uses (its main suite, not -security), read from apt itself.
+# shellcheck disable=SC2016  # $(...) here is apt's format syntax, not the shell's
 MIRROR="$(apt-get indextargets --format '$(LABEL) $(CODENAME) $(REPO_URI)' 2>/dev/null |
   awk '$1 == "Debian" && $2 !~ /-/ { print $3; exit }')"
 [[ -n "$MIRROR" ]] || die "no Debian archive found in the system's apt sources (run apt-get update once?)"
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 [[ -f "$KEYRING" ]] || die "missing $KEYRING (package debian-archive-keyring)"
-arch="$(dpkg --print-architecture)"
 multiarch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)"
 
 check_suite() {
   local suite="$1" dir="$BASE/$1"
-  local apt_opts=(-o "Dir::Etc::sourcelist=$dir/apt/sources.list" -o Dir::Etc::sourceparts=-
-                  -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache"
-                  -o APT::Get::List-Cleanup=0 -q)
-  [[ $(id -u) -eq 0 ]] && apt_opts+=(-o APT::Sandbox::User=root)  # the _apt user can't write here
   mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs"
   echo "deb [signed-by=$KEYRING] $MIRROR $suite main" > "$dir/apt/sources.list"
+  # A private apt: its own sources, lists and cache. -c is read after the system's apt.conf.d, so
+  # it also drops the system's update/dpkg hooks (e.g. docker-clean's rm of /var/cache/apt/*.bin).
+  cat > "$dir/apt/apt.conf" <<EOF
+Dir::Etc::sourcelist "$dir/apt/sources.list";
+Dir::Etc::sourceparts "-";
+Dir::State::Lists "$dir/apt/lists";
+Dir::Cache "$dir/apt/cache";
+APT::Get::List-Cleanup "0";
+#clear APT::Update::Pre-Invoke;
+#clear APT::Update::Post-Invoke;
+#clear APT::Update::Post-Invoke-Success;
+#clear DPkg::Pre-Invoke;
+#clear DPkg::Post-Invoke;
+EOF
+  local apt_opts=(-c "$dir/apt/apt.conf" -q)
+  [[ $(id -u) -eq 0 ]] && apt_opts+=(-o APT::Sandbox::User=root)  # the _apt user can't write here
 
   # 1. package lists (kept for a day)
-  if (( refresh )) || [[ -z "$(find "$dir/apt/lists" -maxdepth 1 -name '*_InRelease' -mmin -1440 2>/dev/null)" ]]; then
+  if (( refresh )) || [[ -z "$(find "$dir/apt/updated" -mmin -1440 2>/dev/null)" ]]; then
     log "$suite: fetching package lists from the system's Debian mirror"
     apt-get "${apt_opts[@]}" update >/dev/null || die "$suite: apt-get update failed"
+    touch "$dir/apt/updated"
   fi
   local ver rt
   ver="$(apt-cache "${apt_opts[@]}" madison libtorch-dev | awk -F' [|] ' 'NR == 1 { gsub(/ /, "", $2); print $2 }')"
@@ -63,10 +76,11 @@ check_suite() {
   [[ -n "$rt" ]] || die "$suite: cannot tell libtorch-dev $ver's runtime package"
 
   # 2. download and unpack (only when the version changed)
-  local root="$dir/root" build="$dir/build"
+  local root="$dir/root" build
+  build="$dir/build-$(printf %s "$ROOT" | md5sum | cut -c1-8)"  # one per checkout
   if [[ "$(cat "$root/.version" 2>/dev/null)" != "$ver" ]]; then
     log "$suite: downloading libtorch-dev and $rt $ver"
-    rm -rf "$root" "$build" "$dir"/debs/*.deb
+    rm -rf "$root" "$dir"/build-* "$dir"/debs/*.deb
     (cd "$dir/debs" && apt-get "${apt_opts[@]}" download "libtorch-dev=$ver" "$rt=$ver" >/dev/null) ||
       die "$suite: apt-get download failed"
     mkdir -p "$root"
@@ -97,23 +111,25 @@ PY
   local newest std pids=() objs=() failed=0
   newest="$(ls -t "$ROOT"/src/SftLab.Native/src/* "$root/.version" "$build/compile_commands.json" | head -1)"
   std="$(grep -o -- '-std=[a-z+0-9]*' <<<"$cmds" | head -1)"
-  while IFS=$'\t' read -r wd file cmd; do
-    local obj="$wd/$(sed 's/.* -o \([^ ]*\) .*/\1/' <<<"$cmd")"
+  while IFS=$'\t' read -r wd _ cmd; do
+    local obj="${cmd#* -o }"
+    obj="$wd/${obj%% *}"
     objs+=("$obj")
     if [[ -f "$obj" && "$obj" -nt "$newest" ]]; then continue; fi
     rm -f "$obj"
-    (cd "$wd" && eval "$cmd -MD -MF $obj.d" >"$obj.log" 2>&1) &
+    (cd "$wd" && eval "$cmd -MD -MF \"\$obj.d\"" >"$obj.log" 2>&1) &
     pids+=($!)
   done <<<"$cmds"
   for p in "${pids[@]}"; do wait "$p" || failed=1; done
   local warnings=0 leaked=""
   for o in "${objs[@]}"; do
-    if [[ ! -f "$o" ]]; then failed=1; cat "$o.log" >&2; continue; fi
+    if [[ ! -f "$o" ]]; then failed=1; head -25 "$o.log" >&2; continue; fi
     warnings=$(( warnings + $(grep -c 'warning:' "$o.log" 2>/dev/null || true) ))
     # A header the unpacked tree lacks would silently come from the system's libtorch 1.13.
-    leaked+="$(grep -oE '(^|[[:space:]])/usr/include/(ATen|c10|torch|caffe2)/[^ ]*' "$o.d" | head -3 || true)"
+    leaked+="$(grep -oE '(^|[[:space:]])/usr/include/(ATen|c10|torch|caffe2)/[^ ]*' "$o.d" || true) "
   done
   (( failed )) && die "$suite: libtorch $hv ($std): the shim does not compile"
+  leaked="$(tr ' ' '\n' <<<"$leaked" | sed '/^$/d' | sort -u | head -5 | tr '\n' ' ')"
   [[ -z "$leaked" ]] || die "$suite: headers came from the system's libtorch instead: $leaked"
   (( warnings == 0 )) || { cat "${objs[@]/%/.log}" >&2; log "$suite: $warnings compiler warning(s) above"; }
 
@@ -123,7 +139,7 @@ PY
     { cat "$dir/link.log" >&2; die "$suite: libtorch $hv: the shim does not link (missing symbols above)"; }
   local n
   n="$(nm -D --defined-only "$so" | grep -c ' T sft_')"
-  printf '%s: libtorch %s (package %s, %s): compiled %d files, %d warnings, linked with --no-undefined, %d sft_* exports: OK\n' \
+  printf '%s: libtorch %s (package %s, %s): %d files compile, %d warnings, linked with --no-undefined, %d sft_* exports: OK\n' \
     "$suite" "$hv" "$ver" "${std#-std=}" "${#objs[@]}" "$warnings" "$n"
 }
 

@@ -116,12 +116,15 @@ public sealed record LlamaConfig
                 if (!Architectures.ContainsKey(name))
                     throw new NotSupportedException($"{source}: architecture '{name}' is not supported (supported: {string.Join(", ", Architectures.Keys)})");
             }
-        if (modelType == "mistral" && o["sliding_window"] is JsonValue sw && sw.GetValueKind() == JsonValueKind.Number)
+        // Mistral: a missing sliding_window means 4096 (MistralConfig's default), null means full attention.
+        long? window = modelType != "mistral" ? null
+            : !o.ContainsKey("sliding_window") ? 4096
+            : o["sliding_window"] is JsonValue sw && sw.GetValueKind() == JsonValueKind.Number ? sw.GetValue<long>() : null;
+        if (window is { } w)
         {
-            var window = sw.GetValue<long>();
-            var maxPos = Int(o, "max_position_embeddings", source) ?? 0;
-            if (window < maxPos)
-                throw new NotSupportedException($"{source}: sliding_window {window} (< max_position_embeddings {maxPos}) is not supported: attention here is full causal");
+            var maxPos = Int(o, "max_position_embeddings", source) ?? 32768;
+            if (w < maxPos)
+                throw new NotSupportedException($"{source}: sliding_window {w} (< max_position_embeddings {maxPos}) is not supported: attention here is full causal");
         }
         if (modelType == "qwen2" && Bool(o, "use_sliding_window", source) == true)
             throw new NotSupportedException($"{source}: use_sliding_window true is not supported");
