@@ -18,9 +18,9 @@ log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 # ---- 1. system packages -------------------------------------------------------------------
 # libopenblas0-openmp: without it libtorch falls back to reference BLAS (~15x slower matmul).
 # python3-torch: the same libtorch from Python, the reference for tests and benchmarks.
-packages=(cmake g++ libopenblas0-openmp)
+packages=(cmake g++)
 if [[ -z "${SFTLAB_TORCH_DIR:-}" ]]; then
-  packages+=(libtorch-dev python3-torch)
+  packages+=(libtorch-dev libopenblas0-openmp python3-torch)
 fi
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -70,7 +70,17 @@ if [[ -n "${SETUP_AFTER_APT:-}" ]]; then eval "$SETUP_AFTER_APT"; fi
 # ---- 2. native shim -------------------------------------------------------------------------
 cmake_args=(-S "$ROOT/src/SftLab.Native" -B "$ROOT/build/native" -DCMAKE_BUILD_TYPE=Release)
 if [[ -n "${SFTLAB_TORCH_DIR:-}" ]]; then cmake_args+=("-DTorch_DIR=$SFTLAB_TORCH_DIR"); fi
-if [[ ! -f "$ROOT/build/native/CMakeCache.txt" ]]; then
+# Reconfigure when the libtorch changed (e.g. SFTLAB_TORCH_DIR set or unset since the last build).
+cache="$ROOT/build/native/CMakeCache.txt"
+if [[ -f "$cache" ]]; then
+  cached_dir=$(sed -n 's/^Torch_DIR:PATH=//p' "$cache")
+  if [[ -n "${SFTLAB_TORCH_DIR:-}" && "$cached_dir" != "$SFTLAB_TORCH_DIR" ]] ||
+     [[ -z "${SFTLAB_TORCH_DIR:-}" && "$cached_dir" != /usr/* ]]; then
+    log "libtorch changed ($cached_dir -> ${SFTLAB_TORCH_DIR:-the Debian one}): reconfiguring"
+    rm -rf "$ROOT/build/native"
+  fi
+fi
+if [[ ! -f "$cache" ]]; then
   log "configuring the native shim"
   cmake "${cmake_args[@]}" >/dev/null
 fi
