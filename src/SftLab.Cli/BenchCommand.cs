@@ -25,7 +25,14 @@ internal sealed class BenchCommand : ICommandFactory
             threads, size, iters, repeats, python,
         };
         torch.SetAction(p => RunTorch(p.GetValue(threads), p.GetValue(size), p.GetValue(iters), p.GetValue(repeats), p.GetValue(python)!));
-        return new Command("bench", "Benchmarks that print ratios against a peer measured in the same run.") { torch };
+        var gThreads = new Option<int>("--threads") { Description = "Intra-op threads for both sides.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 256 };
+        var generate = new Command("generate", "Greedy decoding tokens/s: KV cache vs none, and vs a python3-torch greedy loop on the same checkpoint.")
+        {
+            gThreads, newTokens, python,
+        };
+        generate.SetAction(p => RunGenerate(p.GetValue(gThreads), p.GetValue(newTokens), p.GetValue(python)!));
+        return new Command("bench", "Benchmarks that print ratios against a peer measured in the same run.") { torch, generate };
     }
 
     private static double BestOf(Action action, int repeats)
@@ -112,13 +119,76 @@ internal sealed class BenchCommand : ICommandFactory
         return 0;
     }
 
-    private static string FindScript()
+    private static string FindScript(string relative = "bench/torch_peer.py")
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
-            var p = Path.Combine(dir.FullName, "bench", "torch_peer.py");
+            var p = Path.Combine(dir.FullName, relative);
             if (File.Exists(p)) return p;
         }
-        throw new FileNotFoundException("bench/torch_peer.py not found above " + AppContext.BaseDirectory);
+        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
+    }
+
+    private static string RunPython(string python, IEnumerable<string> args, string? stdin = null)
+    {
+        var psi = new ProcessStartInfo(python, args) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null };
+        using var proc = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {python}");
+        if (stdin != null)
+        {
+            proc.StandardInput.Write(stdin);
+            proc.StandardInput.Close();
+        }
+        var stdout = proc.StandardOutput.ReadToEndAsync();
+        var stderr = proc.StandardError.ReadToEnd();
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) throw new InvalidOperationException($"{python} {string.Join(' ', args)} failed ({proc.ExitCode}): {stderr}");
+        return stdout.Result;
+    }
+
+    /// <summary>
+    /// Decoding speed on one checkpoint written by the independent reference
+    /// (tests/oracles/models/llama_reference.py, a SmolLM-like shape scaled down): SftLab with and
+    /// without the KV cache, and the reference's own greedy loop with a KV cache in python3-torch.
+    /// </summary>
+    public static int RunGenerate(int threads, int newTokens, string python)
+    {
+        TorchRuntime.NumThreads = threads;
+        Console.WriteLine($"{TorchRuntime.Describe()}; {Environment.ProcessorCount} cores");
+        var oracle = FindScript("tests/oracles/models/llama_reference.py");
+        var dir = Path.Combine(Path.GetTempPath(), "sftlab-bench-generate-" + Environment.ProcessId);
+        try
+        {
+            RunPython(python, [oracle, "make-checkpoint", "--config", "llama3", "--out", dir, "--seed", "1",
+                "--set", "vocab_size=2048", "--set", "hidden_size=256", "--set", "intermediate_size=640",
+                "--set", "num_hidden_layers=4", "--set", "num_attention_heads=8", "--set", "num_key_value_heads=4",
+                "--set", "head_dim=32", "--set", $"max_position_embeddings={newTokens + 64}"]);
+            using var model = Models.LlamaForCausalLM.FromPretrained(dir);
+            model.Eval();
+            Console.WriteLine($"checkpoint: {model.ParameterCount():N0} parameters (llama3 preset, 4 layers, hidden 256), {newTokens} new tokens, greedy");
+            var prompt = Enumerable.Range(0, 16).Select(i => (long)(i * 31 % 2048)).ToArray();
+            double Rate(bool cache)
+            {
+                var cfg = new Models.GenerationConfig { MaxNewTokens = newTokens, EosTokenIds = [], UseCache = cache };
+                Models.TextGeneration.Generate(model, prompt, cfg with { MaxNewTokens = 4 }); // warm-up
+                var sw = Stopwatch.StartNew();
+                var tokens = Models.TextGeneration.Generate(model, prompt, cfg);
+                return tokens.Length / sw.Elapsed.TotalSeconds;
+            }
+            var withCache = Rate(true);
+            var withoutCache = Rate(false);
+            var input = $"{{\"prompts\": [[{string.Join(",", prompt)}]], \"max_new_tokens\": {newTokens}, \"eos_token_id\": null}}";
+            var peer = JsonDocument.Parse(RunPython(python, [oracle, "--threads", threads.ToString(), "generate", "--model", dir, "--input", "-", "--output", "-"], input));
+            var peerRate = peer.RootElement.GetProperty("timing").GetProperty("tokens_per_second").GetDouble();
+            Console.WriteLine();
+            Console.WriteLine($"{"measure",-40} {"tokens/s",10} {"ratio",8}  goal");
+            Console.WriteLine($"{"SftLab, KV cache",-40} {withCache,10:F1}");
+            Console.WriteLine($"{"SftLab, no cache (recompute the prefix)",-40} {withoutCache,10:F1} {withCache / withoutCache,7:F2}x  cache ≥ 5x faster");
+            Console.WriteLine($"{"python3-torch greedy loop, KV cache",-40} {peerRate,10:F1} {withCache / peerRate,7:F2}x  SftLab ≥ 1x");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -10,10 +10,13 @@ namespace SftLab.Models;
 /// </summary>
 public static class AttentionMask
 {
-    /// <summary>The mask, or null when plain causal attention suffices (no padding, no packing, no cache).</summary>
+    /// <summary>
+    /// The mask, or null when none is needed: no padding and no packing, and either no cache
+    /// (plain causal attention, <c>isCausal</c>) or a single new token (it may see every cached key).
+    /// </summary>
     public static Tensor? Build(long batch, long time, long past, Tensor? attentionMask, Tensor? packedPositionIds, Device device)
     {
-        if (attentionMask is null && packedPositionIds is null && past == 0) return null;
+        if (attentionMask is null && packedPositionIds is null && (past == 0 || time == 1)) return null;
         var total = past + time;
         // causal[t, s] = s <= past + t
         var mask = Tensor.Ones([time, total], DType.Bool, device).Tril(past).Unsqueeze(0); // [1, T, S]

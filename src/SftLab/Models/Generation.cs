@@ -81,15 +81,20 @@ public static class TextGeneration
         var columns = maxLen;
         long[] stepIds = ids;
         var stepColumns = maxLen;
+        var padded = prompts.Any(p => p.Length != maxLen);
         for (var step = 0; step < config.MaxNewTokens && !finished.All(f => f); step++)
         {
             using var scope = DisposeScope.Begin();
-            var attention = Tensor.From<long>(allMask.ToArray(), [batch, columns], device);
-            // Positions count real tokens only, so a left-padded prompt starts at position 0.
-            var positions = attention.Cumsum(1) - 1.0;
-            positions = positions.To(DType.Int64).MaskedFill(attention.Eq(0), 1);
+            Tensor? attention = null, positions = null;
+            if (padded)
+            {
+                attention = Tensor.From<long>(allMask.ToArray(), [batch, columns], device);
+                // Positions count real tokens only, so a left-padded prompt starts at position 0.
+                positions = (attention.Cumsum(1) - 1.0).To(DType.Int64).MaskedFill(attention.Eq(0), 1)
+                    .Narrow(1, columns - stepColumns, stepColumns);
+            }
             var input = Tensor.From<long>(stepIds, [batch, stepColumns], device);
-            var logits = model.Forward(input, attention, positions.Narrow(1, columns - stepColumns, stepColumns), cache);
+            var logits = model.Forward(input, attention, positions, cache);
             var next = ChooseNext(logits.Select(1, stepColumns - 1).To(DType.Float32), history, config, rng);
 
             var chosen = new long[batch];

@@ -174,8 +174,9 @@ public sealed class LlamaAttention : Module
         // Grouped-query attention: each key/value head serves heads/kvHeads query heads.
         k = RepeatKv(k);
         v = RepeatKv(v);
+        // No mask: plain causal attention, or one new token that may see all cached keys.
         var attn = mask is null
-            ? F.ScaledDotProductAttention(q, k, v, isCausal: true)
+            ? F.ScaledDotProductAttention(q, k, v, isCausal: t > 1)
             : F.ScaledDotProductAttention(q, k, v, mask);
         return OProj.Forward(attn.Transpose(1, 2).Reshape(b, t, _heads * _headDim));
     }
