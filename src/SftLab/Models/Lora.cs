@@ -133,6 +133,13 @@ public static class Lora
     {
         var config = ReadConfig(folder);
         Apply(model, config);
+        LoadAdapterWeights(model, folder);
+        return config;
+    }
+
+    /// <summary>Loads adapter weights from a PEFT folder into adapters already attached with <see cref="Apply"/>.</summary>
+    public static void LoadAdapterWeights(Module model, string folder)
+    {
         using var scope = DisposeScope.Begin();
         var state = SafeTensors.Load(Path.Combine(folder, "adapter_model.safetensors"));
         var own = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -153,6 +160,5 @@ public static class Lora
                     throw new InvalidDataException($"{folder}: '{k}' has shape [{string.Join(", ", v.Shape)}], expected [{string.Join(", ", t.Shape)}]");
                 t.Copy_(v);
             }
-        return config;
     }
 }

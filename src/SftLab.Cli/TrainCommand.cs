@@ -1,0 +1,44 @@
+using System.CommandLine;
+using SftLab.Models;
+using SftLab.Torch;
+using SftLab.Training;
+
+namespace SftLab.Cli;
+
+/// <summary>`sftlab train --config FILE.json`: a full SFT (or pretraining) job with progress lines, checkpoints and metrics.</summary>
+internal sealed class TrainCommand : ICommandFactory
+{
+    public Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Job file: SftConfig fields (snake_case) plus model_name_or_path, train_file, eval_file.", Required = true };
+        var cmd = new Command("train", "Run an SFT job from a JSON config: checkpoints, metrics.jsonl and the final model in output_dir.") { config };
+        cmd.SetAction(p => Run(p.GetValue(config)!));
+        return cmd;
+    }
+
+    private static int Run(string configPath)
+    {
+        var job = TrainJob.Load(configPath);
+        Console.WriteLine(TorchRuntime.Describe());
+        var train = TrainJob.ReadTokenized(job.TrainFile);
+        var eval = job.EvalFile is null ? null : TrainJob.ReadTokenized(job.EvalFile);
+        var device = Device.Parse(job.Config.Device);
+        using var model = LlamaForCausalLM.FromPretrained(job.ModelNameOrPath, device, DTypes.Parse(job.Config.DType));
+        using var trainer = new SftTrainer(model, job.Config, train, eval);
+        trainer.Callbacks.Add(new ConsoleProgressCallback());
+        Console.WriteLine($"{train.Count} training examples, {trainer.TotalSteps} steps, output in {job.Config.OutputDir}");
+        trainer.Train();
+        return 0;
+    }
+
+    private sealed class ConsoleProgressCallback : ITrainerCallback
+    {
+        public void OnLog(SftTrainer t, IReadOnlyDictionary<string, double> m) =>
+            Console.WriteLine($"step {m["step"],6}/{t.TotalSteps}  loss {m["loss"]:F4}  acc {m["mean_token_accuracy"]:P1}  lr {m["learning_rate"]:G3}  grad {m["grad_norm"]:F3}  {m["tokens_per_second"]:F0} tok/s");
+
+        public void OnEvaluate(SftTrainer t, IReadOnlyDictionary<string, double> m) =>
+            Console.WriteLine($"step {m["step"],6}  eval_loss {m["eval_loss"]:F4}  eval_ppl {m["eval_perplexity"]:F2}");
+
+        public void OnSave(SftTrainer t, string folder) => Console.WriteLine($"saved {folder}");
+    }
+}
