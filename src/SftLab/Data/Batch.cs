@@ -10,8 +10,11 @@ namespace SftLab.Data;
 /// </summary>
 public sealed record Batch(int Rows, int Columns, long[] InputIds, long[] Labels, long[]? AttentionMask = null, long[]? PositionIds = null)
 {
+    /// <summary>Padding tokens in a packed batch (whose padding is not described by an attention mask).</summary>
+    public long PaddingTokens { get; init; }
+
     /// <summary>Tokens that are not padding.</summary>
-    public long RealTokens => AttentionMask?.Count(m => m != 0) ?? (long)Rows * Columns;
+    public long RealTokens => (AttentionMask?.Count(m => m != 0) ?? (long)Rows * Columns) - PaddingTokens;
 
     /// <summary>Tokens whose label counts in the loss (after the one-position shift).</summary>
     public long LabelTokens
