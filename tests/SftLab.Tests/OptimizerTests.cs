@@ -561,59 +561,6 @@ public sealed class OptimizerLeakTests
 /// <summary>Runs tests/oracles/optim_oracle.py with Debian's python3-torch (the reference implementation).</summary>
 internal static class TorchOracle
 {
-    private const string Python = "/usr/bin/python3";
-    private const string SetupHint = "the reference tests need Debian's python3-torch at /usr/bin/python3: run scripts/setup.sh (it installs python3-torch)";
-
-    private static readonly Lazy<string?> TorchProblem = new(() =>
-    {
-        if (!File.Exists(Python)) return $"{Python} does not exist; {SetupHint}";
-        var (code, _, err) = Exec(["-c", "import torch"], "");
-        return code == 0 ? null : $"{Python} cannot import torch ({err.Trim()}); {SetupHint}";
-    });
-
-    private static string ScriptPath
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "oracles", "optim_oracle.py");
-                if (File.Exists(candidate)) return candidate;
-            }
-            throw new FileNotFoundException($"tests/oracles/optim_oracle.py not found above {AppContext.BaseDirectory}");
-        }
-    }
-
-    public static JsonDocument Run(JsonObject input)
-    {
-        if (TorchProblem.Value is { } problem) Assert.Fail(problem);
-        var (code, output, error) = Exec([ScriptPath], input.ToJsonString());
-        if (code != 0) Assert.Fail($"optim_oracle.py failed (exit {code}):\n{error}");
-        return JsonDocument.Parse(output);
-    }
-
-    private static (int Code, string Output, string Error) Exec(string[] args, string stdin)
-    {
-        var psi = new ProcessStartInfo(Python)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Python}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{Python} {string.Join(' ', args)} did not finish within 2 minutes");
-        }
-        return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
-    }
+    public static JsonDocument Run(JsonObject input) =>
+        JsonDocument.Parse(SftLab.Tests.Oracles.PythonOracle.Run("optim_oracle.py", [], input.ToJsonString()));
 }
