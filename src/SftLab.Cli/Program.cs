@@ -30,10 +30,12 @@ foreach (var type in typeof(ICommandFactory).Assembly.GetTypes()
 
 try
 {
-    return root.Parse(args).Invoke();
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (TorchException e)
+catch (Exception e) when (Environment.GetEnvironmentVariable("SFTLAB_DEBUG") != "1")
 {
-    Console.Error.WriteLine($"libtorch error: {e.Message}");
-    return 2;
+    // A clear one-line message (file, line, field...) instead of a stack trace; SFTLAB_DEBUG=1 shows the trace.
+    var prefix = e is TorchException ? "libtorch error" : "error";
+    Console.Error.WriteLine($"{prefix}: {e.Message}");
+    return e is OperationCanceledException ? 130 : 2;
 }

@@ -109,7 +109,8 @@ public sealed class SftTrainer : IDisposable
                 var micro = batches.Skip(s * k).Take(k).ToList();
                 // Dropout draws from the default generator: seeding it by step makes a resumed run identical.
                 TorchRuntime.ManualSeed(Config.Seed + (ulong)State.GlobalStep);
-                var stats = TrainStep(micro, parameters);
+                var logging = (State.GlobalStep + 1) % Config.LoggingSteps == 0 || State.GlobalStep + 1 == TotalSteps;
+                var stats = TrainStep(micro, parameters, withMetrics: logging);
                 State.GlobalStep++;
                 State.StepInEpoch = s + 1;
                 State.TokensSeen += micro.Sum(b => b.RealTokens);
@@ -176,10 +177,10 @@ public sealed class SftTrainer : IDisposable
     /// One optimizer step over the micro-batches: forward, token-summed loss divided by the
     /// step's label-token count, backward (gradients accumulate), clip, AdamW, schedule.
     /// </summary>
-    public StepStats TrainStep(IReadOnlyList<Batch> microBatches, IReadOnlyList<Parameter> parameters)
+    public StepStats TrainStep(IReadOnlyList<Batch> microBatches, IReadOnlyList<Parameter> parameters, bool withMetrics = true)
     {
         _optimizer!.ZeroGrad();
-        var (loss, accuracy, entropy) = AccumulateGradients(microBatches);
+        var (loss, accuracy, entropy) = AccumulateGradients(microBatches, withMetrics);
         var gradNorm = Config.MaxGradNorm > 0 ? F.ClipGradNorm(parameters, Config.MaxGradNorm) : GlobalNorm(parameters);
         var lr = _optimizer.ParamGroups[0].LearningRate;
         _optimizer.Step();
@@ -193,7 +194,7 @@ public sealed class SftTrainer : IDisposable
     /// <c>Grad</c>: each micro-batch contributes (its summed token loss) / (label tokens of all of
     /// them). Returns the step's mean loss, token accuracy and entropy.
     /// </summary>
-    public (double Loss, double Accuracy, double Entropy) AccumulateGradients(IReadOnlyList<Batch> microBatches)
+    public (double Loss, double Accuracy, double Entropy) AccumulateGradients(IReadOnlyList<Batch> microBatches, bool withMetrics = true)
     {
         long labelTokens = microBatches.Sum(b => b.LabelTokens);
         if (labelTokens == 0) throw new InvalidOperationException($"step {State.GlobalStep + 1}: no token has a label (is every label −100?)");
@@ -203,7 +204,7 @@ public sealed class SftTrainer : IDisposable
             using var scope = DisposeScope.Begin();
             var (ids, labels, mask, positions) = batch.ToTensors(_device);
             var logits = Model.Forward(ids, mask, positions);
-            var (sum, c, h) = TokenLoss(logits, labels);
+            var (sum, c, h) = TokenLoss(logits, labels, withMetrics);
             (sum / labelTokens).Backward();
             lossSum += sum.ToDouble();
             correct += c;
@@ -218,13 +219,14 @@ public sealed class SftTrainer : IDisposable
     /// Summed next-token cross-entropy over label tokens (position i predicts labels[i+1]), plus the
     /// count of correct argmax predictions and the summed entropy of the predicted distributions.
     /// </summary>
-    public static (Tensor LossSum, double Correct, double EntropySum) TokenLoss(Tensor logits, Tensor labels)
+    public static (Tensor LossSum, double Correct, double EntropySum) TokenLoss(Tensor logits, Tensor labels, bool withMetrics = true)
     {
         var t = logits.Size(1);
         var v = logits.Size(2);
         var shiftLogits = logits.Narrow(1, 0, t - 1).Reshape(-1, v).To(DType.Float32);
         var shiftLabels = labels.Narrow(1, 1, t - 1).Reshape(-1);
         var loss = F.CrossEntropy(shiftLogits, shiftLabels, Reduction.Sum, TokenizedExample.IgnoreIndex);
+        if (!withMetrics) return (loss, double.NaN, double.NaN);
         using (Autograd.NoGrad())
         {
             var valid = shiftLabels.Ne(TokenizedExample.IgnoreIndex);
