@@ -73,11 +73,33 @@ public static partial class Checkpoints
         return final;
     }
 
+    /// <summary>Settings that must not change between a run and its resumption (they shape the data order, schedule and state).</summary>
+    private static readonly string[] RunDefiningFields =
+    [
+        "learning_rate", "lr_scheduler_type", "warmup_ratio", "warmup_steps", "num_train_epochs", "max_steps",
+        "per_device_train_batch_size", "gradient_accumulation_steps", "max_length", "packing", "padding_free", "seed", "shuffle", "lora",
+    ];
+
+    private static void CheckSameRun(string folder, JsonObject? saved, SftConfig config)
+    {
+        if (saved is null) return;
+        var now = JsonNode.Parse(config.ToJson())!.AsObject();
+        var changed = RunDefiningFields
+            .Where(f => !JsonNode.DeepEquals(saved[f], now[f]))
+            .Select(f => $"{f}: {saved[f]?.ToJsonString() ?? "null"} -> {now[f]?.ToJsonString() ?? "null"}")
+            .ToList();
+        if (changed.Count > 0)
+            throw new InvalidOperationException(
+                $"{folder} belongs to a run with different settings ({string.Join("; ", changed)}); resuming would not continue that run. " +
+                "Use another output_dir, delete the old checkpoints, or restore the settings.");
+    }
+
     internal static TrainerState Load(string folder, LlamaForCausalLM model, Optimizer optimizer, LrScheduler scheduler, SftConfig config)
     {
         var statePath = Path.Combine(folder, "trainer_state.json");
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{folder} is not a complete checkpoint (no trainer_state.json)", statePath);
         var json = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        CheckSameRun(folder, json["config"] as JsonObject, config);
         using (var scope = DisposeScope.Begin())
         {
             if (config.Lora != null) Lora.LoadAdapterWeights(model, folder);

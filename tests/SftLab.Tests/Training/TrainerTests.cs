@@ -131,6 +131,19 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ResumingARunWithDifferentSettingsIsRefused()
+    {
+        using (var model = new LlamaForCausalLM(ModelTests.Tiny(), seed: 8))
+        using (var trainer = new SftTrainer(model, Config(2), [Example(1), Example(2)]))
+            trainer.Train();
+        using var again = new LlamaForCausalLM(ModelTests.Tiny(), seed: 8);
+        using var resumed = new SftTrainer(again, Config(5) with { ResumeFromCheckpoint = "latest", LearningRate = 1e-3 }, [Example(1), Example(2)]);
+        var e = Assert.Throws<InvalidOperationException>(() => resumed.Train());
+        Assert.Contains("learning_rate: 0.003 -> 0.001", e.Message);
+        Assert.Contains("max_steps: 2 -> 5", e.Message);
+    }
+
+    [Fact]
     public void NanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint()
     {
         using var model = new LlamaForCausalLM(ModelTests.Tiny(), seed: 6);
