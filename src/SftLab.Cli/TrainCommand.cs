@@ -20,11 +20,13 @@ internal sealed class TrainCommand : ICommandFactory
     {
         var job = TrainJob.Load(configPath);
         Console.WriteLine(TorchRuntime.Describe());
-        var train = TrainJob.ReadTokenized(job.TrainFile);
-        var eval = job.EvalFile is null ? null : TrainJob.ReadTokenized(job.EvalFile);
+        // Pre-tokenized ({"input_ids","labels"}) or raw datasets (messages, prompt-completion, instruction, text), detected.
+        var train = job.LoadTrainExamples();
+        var eval = job.LoadEvalExamples();
         var device = Device.Parse(job.Config.Device);
         using var model = LlamaForCausalLM.FromPretrained(job.ModelNameOrPath, device, DTypes.Parse(job.Config.DType));
-        using var trainer = new SftTrainer(model, job.Config, train, eval);
+        var pad = model.Config.PadTokenId ?? (model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds[0] : 0);
+        using var trainer = new SftTrainer(model, job.Config, train, eval, job.CreateBatcher(pad));
         trainer.Callbacks.Add(new ConsoleProgressCallback());
         Console.WriteLine($"{train.Count} training examples, {trainer.TotalSteps} steps, output in {job.Config.OutputDir}");
         trainer.Train();

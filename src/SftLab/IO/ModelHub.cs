@@ -77,6 +77,16 @@ public enum HubFileStatus
 public readonly record struct HubDownloadProgress(
     string FileName, int FileIndex, int FileCount, long BytesDownloaded, long? TotalBytes, HubFileStatus Status);
 
+/// <summary>The kind of Hub repository: models and datasets live under different URLs and cache folders.</summary>
+internal enum HubRepoType
+{
+    /// <summary><c>api/models/...</c>, <c>{repo}/resolve/...</c>, cached in <c>models--org--name</c>.</summary>
+    Model,
+
+    /// <summary><c>api/datasets/...</c>, <c>datasets/{repo}/resolve/...</c>, cached in <c>datasets--org--name</c>.</summary>
+    Dataset,
+}
+
 /// <summary>
 /// Downloads model repositories from the Hugging Face Hub into the standard Hugging Face cache, the
 /// same folders and file names Python's <c>huggingface_hub</c> (<c>snapshot_download</c>) uses: a model
@@ -135,14 +145,22 @@ public static class ModelHub
     /// <param name="revision">Branch, tag or commit hash; default <c>main</c>.</param>
     /// <param name="cacheDir">The cache folder; default <see cref="CacheDirectory"/>.</param>
     /// <exception cref="ArgumentException">The repo id or revision is not valid (it could escape the cache folder).</exception>
-    public static string? TryGetCachedSnapshot(string repoId, string? revision = null, string? cacheDir = null)
+    public static string? TryGetCachedSnapshot(string repoId, string? revision = null, string? cacheDir = null) =>
+        TryGetCachedSnapshot(repoId, revision, cacheDir, HubRepoType.Model);
+
+    /// <summary><see cref="TryGetCachedSnapshot(string, string?, string?)"/> for a model or a dataset repository.</summary>
+    internal static string? TryGetCachedSnapshot(string repoId, string? revision, string? cacheDir, HubRepoType repoType)
     {
         HubCache.ValidateRepoId(repoId);
         revision ??= DefaultRevision;
         HubCache.ValidateRevision(revision);
-        var storage = Path.Combine(Path.GetFullPath(cacheDir ?? CacheDirectory), HubCache.RepoFolderName(repoId));
+        var storage = Path.Combine(Path.GetFullPath(cacheDir ?? CacheDirectory), RepoFolderName(repoType, repoId));
         return FindCachedSnapshot(storage, revision, _ => true, out _);
     }
+
+    /// <summary><c>models--org--name</c> or <c>datasets--org--name</c>, as huggingface_hub names them.</summary>
+    internal static string RepoFolderName(HubRepoType repoType, string repoId) =>
+        repoType == HubRepoType.Dataset ? "datasets--" + repoId.Replace("/", "--", StringComparison.Ordinal) : HubCache.RepoFolderName(repoId);
 
     /// <summary>
     /// Downloads a model repository (or the files of it that match <paramref name="allowPatterns"/>) into the
@@ -185,7 +203,8 @@ public static class ModelHub
 
     /// <summary>The download, with the environment passed in (tests give their own).</summary>
     internal static async Task<string> DownloadCoreAsync(string repoId, string? revision, IEnumerable<string>? allowPatterns,
-        ModelHubOptions? options, IProgress<HubDownloadProgress>? progress, Func<string, string?> env, CancellationToken cancellationToken)
+        ModelHubOptions? options, IProgress<HubDownloadProgress>? progress, Func<string, string?> env, CancellationToken cancellationToken,
+        HubRepoType repoType = HubRepoType.Model)
     {
         HubCache.ValidateRepoId(repoId);
         revision ??= DefaultRevision;
@@ -199,7 +218,7 @@ public static class ModelHub
             throw new ArgumentException("An allow pattern is empty.", nameof(allowPatterns));
         var allow = HubCache.AllowFilter(patterns);
         var settings = HubCache.Resolve(options, env);
-        var job = new Job(repoId, revision, settings, options, progress, SharedClient.Value);
+        var job = new Job(repoId, revision, settings, options, progress, SharedClient.Value) { RepoType = repoType };
 
         if (settings.Offline)
         {
@@ -303,7 +322,12 @@ public static class ModelHub
         public ModelHubOptions Options { get; } = options;
         public IProgress<HubDownloadProgress>? Progress { get; } = progress;
         public HttpClient Client { get; } = client;
-        public string StorageFolder { get; } = Path.Combine(settings.CacheDir, HubCache.RepoFolderName(repoId));
+        public HubRepoType RepoType { get; init; }
+        public string StorageFolder => Path.Combine(Settings.CacheDir, RepoFolderName(RepoType, RepoId));
+        /// <summary>The API path segment: <c>models</c> or <c>datasets</c>.</summary>
+        public string ApiKind => RepoType == HubRepoType.Dataset ? "datasets" : "models";
+        /// <summary>What precedes the repo id in file URLs: nothing for models, <c>datasets/</c> for datasets.</summary>
+        public string UrlPrefix => RepoType == HubRepoType.Dataset ? "datasets/" : "";
         public Uri Endpoint { get; } = new(settings.Endpoint + "/");
         public string Commit { get; set; } = "";
 
@@ -407,7 +431,7 @@ public static class ModelHub
     /// <summary><c>GET {endpoint}/api/models/{repo}/revision/{revision}</c>: the commit hash (<c>sha</c>) and the file names (<c>siblings[].rfilename</c>).</summary>
     private static async Task<(string Commit, List<string> Files)> ListFilesAsync(Job job, CancellationToken ct)
     {
-        var url = new Uri(job.Endpoint, $"api/models/{job.RepoId}/revision/{Uri.EscapeDataString(job.Revision)}");
+        var url = new Uri(job.Endpoint, $"api/{job.ApiKind}/{job.RepoId}/revision/{Uri.EscapeDataString(job.Revision)}");
         for (var hop = 0; ; hop++)
         {
             using var response = await job.SendAsync(HttpMethod.Get, url, 0, ct).ConfigureAwait(false);
@@ -475,7 +499,7 @@ public static class ModelHub
     /// </summary>
     private static async Task<FileMetadata> HeadAsync(Job job, string file, CancellationToken ct)
     {
-        var url = new Uri(job.Endpoint, $"{job.RepoId}/resolve/{job.Commit}/{EscapePath(file)}");
+        var url = new Uri(job.Endpoint, $"{job.UrlPrefix}{job.RepoId}/resolve/{job.Commit}/{EscapePath(file)}");
         for (var hop = 0; ; hop++)
         {
             using var response = await job.SendAsync(HttpMethod.Head, url, 0, ct).ConfigureAwait(false);
@@ -534,7 +558,7 @@ public static class ModelHub
         var blobs = Path.Combine(job.StorageFolder, "blobs");
         Directory.CreateDirectory(blobs);
         var blob = Path.Combine(blobs, meta.Etag);
-        var lockDir = Path.Combine(job.Settings.CacheDir, ".locks", HubCache.RepoFolderName(job.RepoId));
+        var lockDir = Path.Combine(job.Settings.CacheDir, ".locks", RepoFolderName(job.RepoType, job.RepoId));
         Directory.CreateDirectory(lockDir);
         await using var fileLock = await AcquireLockAsync(Path.Combine(lockDir, meta.Etag + ".lock"), ct).ConfigureAwait(false);
 

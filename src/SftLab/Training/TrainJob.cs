@@ -8,11 +8,22 @@ namespace SftLab.Training;
 /// A training job file for <c>sftlab train --config FILE.json</c>: the <see cref="SftConfig"/>
 /// fields (snake_case, as in TRL) plus what to train and on what:
 /// <c>model_name_or_path</c> (a Hugging Face model folder), <c>train_file</c> and optional
-/// <c>eval_file</c>. Paths are relative to the job file.
+/// <c>eval_file</c>, each either pre-tokenized JSONL (<c>{"input_ids", "labels"}</c>, from
+/// <c>sftlab data prepare</c>) or a raw dataset in any format <see cref="Dataset"/> reads (messages,
+/// prompt-completion, Alpaca, text...), which is tokenized with the model's tokenizer (or
+/// <c>tokenizer_name_or_path</c>) and chat template (its tokenizer_config.json's, or <c>chat_template</c>:
+/// a built-in name or a file) under the config's max_length, truncation_mode, assistant_only_loss and
+/// completion_only_loss. Paths are relative to the job file.
 /// </summary>
 public sealed record TrainJob(string ModelNameOrPath, string TrainFile, string? EvalFile, SftConfig Config)
 {
-    private static readonly string[] JobKeys = ["model_name_or_path", "train_file", "eval_file"];
+    private static readonly string[] JobKeys = ["model_name_or_path", "train_file", "eval_file", "tokenizer_name_or_path", "chat_template"];
+
+    /// <summary>Where the tokenizer for raw datasets comes from: a model folder or tokenizer.json (null: <see cref="ModelNameOrPath"/>).</summary>
+    public string? TokenizerNameOrPath { get; init; }
+
+    /// <summary>The chat template for raw conversational datasets: a built-in name (chatml, llama3...), a tokenizer_config.json or a .jinja file (null: the tokenizer's own).</summary>
+    public string? ChatTemplate { get; init; }
 
     /// <summary>Reads a job file; unknown fields are refused by name.</summary>
     public static TrainJob Load(string path)
@@ -47,7 +58,65 @@ public sealed record TrainJob(string ModelNameOrPath, string TrainFile, string? 
         }
         config = config with { OutputDir = Resolve(config.OutputDir) };
         if (config.ResumeFromCheckpoint is { } r && r != "latest") config = config with { ResumeFromCheckpoint = Resolve(r) };
-        return new TrainJob(Resolve(model), Resolve(train), eval is null ? null : Resolve(eval), config.Validate(path));
+        var template = Str("chat_template");
+        if (template is not null && !ChatTemplates.BuiltinChatTemplates.Names.Contains(template.ToLowerInvariant())) template = Resolve(template);
+        return new TrainJob(Resolve(model), Resolve(train), eval is null ? null : Resolve(eval), config.Validate(path))
+        {
+            TokenizerNameOrPath = Str("tokenizer_name_or_path") is { } t ? Resolve(t) : null,
+            ChatTemplate = template,
+        };
+    }
+
+    /// <summary>The training examples of <see cref="TrainFile"/> (pre-tokenized or raw; see <see cref="LoadExamples"/>).</summary>
+    public List<TokenizedExample> LoadTrainExamples() => LoadExamples(TrainFile);
+
+    /// <summary>The evaluation examples of <see cref="EvalFile"/>, or null when there is none.</summary>
+    public List<TokenizedExample>? LoadEvalExamples() => EvalFile is null ? null : LoadExamples(EvalFile);
+
+    /// <summary>
+    /// Reads a data file: pre-tokenized JSONL (its first row has <c>input_ids</c>) through <see cref="ReadTokenized"/>,
+    /// else as a raw dataset (format detected from the columns) tokenized by <see cref="CreateExampleBuilder"/>.
+    /// Errors name the file, line and field.
+    /// </summary>
+    public List<TokenizedExample> LoadExamples(string path)
+    {
+        if (IsPreTokenized(path)) return ReadTokenized(path);
+        var data = Dataset.Load(path);
+        return CreateExampleBuilder().BuildAll(data);
+    }
+
+    /// <summary>The example builder for raw datasets: the job's tokenizer and chat template, the config's masking and truncation.</summary>
+    public ExampleBuilder CreateExampleBuilder() =>
+        ExampleBuilder.FromFiles(TokenizerNameOrPath ?? ModelNameOrPath, ChatTemplate, ExampleOptions.FromConfig(Config));
+
+    /// <summary>
+    /// The batcher the config asks for: <see cref="PackedBatcher"/> with <c>packing</c>, <see cref="PaddingFreeBatcher"/>
+    /// with <c>padding_free</c>, else <see cref="PaddedBatcher"/>.
+    /// </summary>
+    /// <param name="padTokenId">The padding id (the model's pad token, or its EOS). Labels never depend on it.</param>
+    public IBatcher CreateBatcher(long padTokenId) =>
+        Config.Packing ? new PackedBatcher(Config.MaxLength, padTokenId, Config.TruncationMode, Config.Seed)
+        : Config.PaddingFree ? new PaddingFreeBatcher(Config.MaxLength, Config.TruncationMode)
+        : new PaddedBatcher(padTokenId);
+
+    /// <summary>True when the file is JSON Lines whose first row has <c>input_ids</c> (the output of <c>sftlab data prepare</c>).</summary>
+    public static bool IsPreTokenized(string path)
+    {
+        if (!path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)) return false;
+        if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}", path);
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                return JsonNode.Parse(line) is JsonObject o && o.ContainsKey("input_ids");
+            }
+            catch (JsonException)
+            {
+                return false; // let the dataset reader report the bad line with its number
+            }
+        }
+        return false;
     }
 
     /// <summary>
