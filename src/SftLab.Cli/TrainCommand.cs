@@ -28,8 +28,15 @@ internal sealed class TrainCommand : ICommandFactory
         var pad = model.Config.PadTokenId ?? (model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds[0] : 0);
         using var trainer = new SftTrainer(model, job.Config, train, eval, job.CreateBatcher(pad));
         trainer.Callbacks.Add(new ConsoleProgressCallback());
+        trainer.Callbacks.Add(new DashboardCallback(Path.GetFileName(job.Config.OutputDir)));
         Console.WriteLine($"{train.Count} training examples, {trainer.TotalSteps} steps, output in {job.Config.OutputDir}");
         trainer.Train();
+        // The final model, loadable as a Hugging Face folder (with the tokenizer when the job named one).
+        var final = Path.Combine(job.Config.OutputDir, "final");
+        if (job.Config.Lora is { } lora) Lora.SaveAdapter(model, final, lora);
+        else model.SavePretrained(final);
+        job.SaveTokenizer(final);
+        Console.WriteLine($"final model: {final}; report: {Path.Combine(job.Config.OutputDir, "report.html")}");
         return 0;
     }
 

@@ -85,6 +85,19 @@ public sealed record TrainJob(string ModelNameOrPath, string TrainFile, string? 
         return CreateExampleBuilder().BuildAll(data);
     }
 
+    /// <summary>
+    /// Copies the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json) of the job's
+    /// tokenizer folder (or the model folder) into <paramref name="folder"/>, so a saved model folder is complete.
+    /// </summary>
+    public void SaveTokenizer(string folder)
+    {
+        var source = TokenizerNameOrPath ?? ModelNameOrPath;
+        if (!Directory.Exists(source)) return;
+        Directory.CreateDirectory(folder);
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
+            if (File.Exists(Path.Combine(source, name))) File.Copy(Path.Combine(source, name), Path.Combine(folder, name), overwrite: true);
+    }
+
     /// <summary>The example builder for raw datasets: the job's tokenizer and chat template, the config's masking and truncation.</summary>
     public ExampleBuilder CreateExampleBuilder() =>
         ExampleBuilder.FromFiles(TokenizerNameOrPath ?? ModelNameOrPath, ChatTemplate, ExampleOptions.FromConfig(Config));
