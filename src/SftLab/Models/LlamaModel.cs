@@ -39,12 +39,12 @@ public sealed partial class LlamaForCausalLM : Module
 
     private void InitWeights(Generator g)
     {
-        using var scope = DisposeScope.Begin();
         using var _ = Autograd.NoGrad();
         foreach (var (name, p) in NamedParameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) continue; // ones
             if (name.EndsWith(".bias", StringComparison.Ordinal)) { p.Zero_(); continue; }
+            using var scope = DisposeScope.Begin(); // free each temporary at once: peak memory stays near the weights' size
             p.Copy_(Tensor.Randn(p.Shape, g) * 0.02);
         }
     }

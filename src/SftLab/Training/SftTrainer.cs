@@ -221,17 +221,21 @@ public sealed class SftTrainer : IDisposable
     /// </summary>
     public static (Tensor LossSum, double Correct, double EntropySum) TokenLoss(Tensor logits, Tensor labels, bool withMetrics = true)
     {
-        var t = logits.Size(1);
-        var v = logits.Size(2);
-        var shiftLogits = logits.Narrow(1, 0, t - 1).Reshape(-1, v).To(DType.Float32);
-        var shiftLabels = labels.Narrow(1, 1, t - 1).Reshape(-1);
-        var loss = F.CrossEntropy(shiftLogits, shiftLabels, Reduction.Sum, TokenizedExample.IgnoreIndex);
+        var shape = logits.Shape;
+        long b = shape[0], t = shape[1], v = shape[2];
+        // Shift the labels, not the logits: position i is scored against labels[i+1], and the last
+        // position against nothing (−100). The logits stay a view — no copy of a [tokens × vocab] tensor.
+        var ignore = Tensor.Full([b, 1], TokenizedExample.IgnoreIndex, DType.Int64, labels.Device);
+        var shiftLabels = Tensor.Cat([labels.Narrow(1, 1, t - 1), ignore], 1).Reshape(-1);
+        var flatLogits = logits.Reshape(-1, v);
+        if (flatLogits.DType != DType.Float32) flatLogits = flatLogits.To(DType.Float32);
+        var loss = F.CrossEntropy(flatLogits, shiftLabels, Reduction.Sum, TokenizedExample.IgnoreIndex);
         if (!withMetrics) return (loss, double.NaN, double.NaN);
         using (Autograd.NoGrad())
         {
             var valid = shiftLabels.Ne(TokenizedExample.IgnoreIndex);
-            var correct = shiftLogits.Argmax(-1).Eq(shiftLabels).LogicalAnd(valid).To(DType.Float64).Sum().ToDouble();
-            var logp = F.LogSoftmax(shiftLogits, -1);
+            var correct = flatLogits.Argmax(-1).Eq(shiftLabels).LogicalAnd(valid).To(DType.Float64).Sum().ToDouble();
+            var logp = F.LogSoftmax(flatLogits, -1);
             var entropy = -(logp.Exp() * logp).Sum(-1);
             var entropySum = (entropy * valid.To(DType.Float32)).Sum().ToDouble();
             return (loss, correct, entropySum);

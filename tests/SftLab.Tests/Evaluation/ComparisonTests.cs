@@ -17,23 +17,7 @@ public sealed class ComparisonTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private string TinyModelFolder()
-    {
-        var datasets = Path.Combine(PythonOracle.RepoRoot, "datasets");
-        var tokenizer = new BpeTrainer
-        {
-            VocabSize = 400,
-            SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-            EosToken = "<|im_end|>",
-            BosToken = "<|endoftext|>",
-            ChatTemplate = SftLab.ChatTemplates.BuiltinChatTemplates.Get("chatml").Source,
-        }.Train(File.ReadLines(Path.Combine(datasets, "knowledge-base", "documents.jsonl")));
-        var folder = Path.Combine(_dir, "model");
-        tokenizer.Save(folder);
-        using var model = new LlamaForCausalLM(ModelTests.Tiny() with { VocabSize = tokenizer.VocabSize, MaxPositionEmbeddings = 2048 }, seed: 1);
-        model.SavePretrained(folder);
-        return folder;
-    }
+    private string TinyModelFolder() => TinyModels.Folder(Path.Combine(_dir, "model"), TinyModels.KnowledgeBaseCorpus());
 
     [Fact]
     public void CompareCommandRunsEveryMethodAndWritesTheReport()

@@ -15,15 +15,8 @@ public sealed class RunnerTests
 
     private static Chat TinyChat()
     {
-        var tokenizer = new BpeTrainer
-        {
-            VocabSize = 400,
-            SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-            EosToken = "<|im_end|>",
-            BosToken = "<|endoftext|>",
-            ChatTemplate = SftLab.ChatTemplates.BuiltinChatTemplates.Get("chatml").Source,
-        }.Train(File.ReadLines(Path.Combine(Datasets, "knowledge-base", "documents.jsonl")));
-        var model = new LlamaForCausalLM(ModelTests.Tiny() with { VocabSize = tokenizer.VocabSize, MaxPositionEmbeddings = 2048 }, seed: 1);
+        var tokenizer = TinyModels.ChatTokenizer(TinyModels.KnowledgeBaseCorpus());
+        var model = TinyModels.Model(tokenizer);
         model.Eval();
         return new Chat(model, tokenizer);
     }

@@ -15,25 +15,8 @@ public sealed class ChatTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>A tiny model folder with a BPE tokenizer trained here and the ChatML template.</summary>
-    private string MakeFolder()
-    {
-        var corpus = Enumerable.Range(0, 200).Select(i => $"The quick brown fox {i} jumps over the lazy dog. Hello there, how are you {i % 7}?");
-        var tokenizer = new BpeTrainer
-        {
-            VocabSize = 320,
-            SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-            EosToken = "<|im_end|>",
-            BosToken = "<|endoftext|>",
-            PadToken = "<|endoftext|>",
-            ChatTemplate = BuiltinChatTemplates.Get("chatml").Source,
-        }.Train(corpus);
-        tokenizer.Save(_dir);
-        var config = ModelTests.Tiny() with { VocabSize = tokenizer.VocabSize, EosTokenIds = [tokenizer.EosTokenId!.Value] };
-        using var model = new LlamaForCausalLM(config, seed: 3);
-        model.SavePretrained(_dir);
-        return _dir;
-    }
+    private string MakeFolder() => TinyModels.Folder(_dir,
+        Enumerable.Range(0, 200).Select(i => $"The quick brown fox {i} jumps over the lazy dog. Hello there, how are you {i % 7}?"), seed: 3);
 
     [Fact]
     public void PromptIsTheRenderedTemplateWithoutAddedSpecialTokens()
