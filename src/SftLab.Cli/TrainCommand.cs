@@ -2,6 +2,7 @@ using System.CommandLine;
 using SftLab.Models;
 using SftLab.Torch;
 using SftLab.Training;
+using Spectre.Console;
 
 namespace SftLab.Cli;
 
@@ -27,10 +28,26 @@ internal sealed class TrainCommand : ICommandFactory
         using var model = LlamaForCausalLM.FromPretrained(job.ModelNameOrPath, device, DTypes.Parse(job.Config.DType));
         var pad = model.Config.PadTokenId ?? (model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds[0] : 0);
         using var trainer = new SftTrainer(model, job.Config, train, eval, job.CreateBatcher(pad));
-        trainer.Callbacks.Add(new ConsoleProgressCallback());
         trainer.Callbacks.Add(new DashboardCallback(Path.GetFileName(job.Config.OutputDir)));
         Console.WriteLine($"{train.Count} training examples, {trainer.TotalSteps} steps, output in {job.Config.OutputDir}");
-        trainer.Train();
+        if (Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // A live progress bar on a terminal; log lines scroll above it.
+            Spectre.Console.AnsiConsole.Progress()
+                .Columns(new Spectre.Console.TaskDescriptionColumn(), new Spectre.Console.ProgressBarColumn(), new Spectre.Console.PercentageColumn(),
+                         new Spectre.Console.RemainingTimeColumn(), new Spectre.Console.SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: trainer.TotalSteps);
+                    trainer.Callbacks.Add(new ConsoleProgressCallback(task));
+                    trainer.Train();
+                });
+        }
+        else
+        {
+            trainer.Callbacks.Add(new ConsoleProgressCallback(null));
+            trainer.Train();
+        }
         // The final model, loadable as a Hugging Face folder (with the tokenizer when the job named one).
         var final = Path.Combine(job.Config.OutputDir, "final");
         if (job.Config.Lora is { } lora) Lora.SaveAdapter(model, final, lora);
@@ -40,14 +57,20 @@ internal sealed class TrainCommand : ICommandFactory
         return 0;
     }
 
-    private sealed class ConsoleProgressCallback : ITrainerCallback
+    /// <summary>Log lines (and, on a terminal, a Spectre.Console progress bar).</summary>
+    private sealed class ConsoleProgressCallback(Spectre.Console.ProgressTask? task) : ITrainerCallback
     {
+        public void OnStepEnd(SftTrainer t)
+        {
+            if (task != null) task.Value = t.State.GlobalStep;
+        }
+
         public void OnLog(SftTrainer t, IReadOnlyDictionary<string, double> m) =>
-            Console.WriteLine($"step {m["step"],6}/{t.TotalSteps}  loss {m["loss"]:F4}  acc {m["mean_token_accuracy"]:P1}  lr {m["learning_rate"]:G3}  grad {m["grad_norm"]:F3}  {m["tokens_per_second"]:F0} tok/s");
+            AnsiConsole.WriteLine($"step {m["step"],6}/{t.TotalSteps}  loss {m["loss"]:F4}  acc {m["mean_token_accuracy"]:P1}  lr {m["learning_rate"]:G3}  grad {m["grad_norm"]:F3}  {m["tokens_per_second"]:F0} tok/s");
 
         public void OnEvaluate(SftTrainer t, IReadOnlyDictionary<string, double> m) =>
-            Console.WriteLine($"step {m["step"],6}  eval_loss {m["eval_loss"]:F4}  eval_ppl {m["eval_perplexity"]:F2}");
+            AnsiConsole.WriteLine($"step {m["step"],6}  eval_loss {m["eval_loss"]:F4}  eval_ppl {m["eval_perplexity"]:F2}");
 
-        public void OnSave(SftTrainer t, string folder) => Console.WriteLine($"saved {folder}");
+        public void OnSave(SftTrainer t, string folder) => AnsiConsole.WriteLine($"saved {folder}");
     }
 }
