@@ -42,6 +42,12 @@ public sealed class ScriptEngine
 
     /// <summary>An engine whose <c>#r</c> and <c>#load</c> paths are relative to <paramref name="baseDirectory"/> (default: the current directory).</summary>
     public ScriptEngine(string? baseDirectory = null)
+        : this(baseDirectory, ScriptReferences.All)
+    {
+    }
+
+    /// <summary>An engine whose cells reference <paramref name="references"/> (tests give each engine its own).</summary>
+    internal ScriptEngine(string? baseDirectory, IEnumerable<MetadataReference> references)
     {
         BaseDirectory = Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory);
         ValueFormatter.RegisterFormatters();
@@ -49,7 +55,7 @@ public sealed class ScriptEngine
         var imports = PreludeNamespaces.Where(ns => ns.StartsWith("System", StringComparison.Ordinal) || AssemblyNamespaces.Exists(ns, assemblies)).ToArray();
         var resolver = ScriptMetadataResolver.Default.WithBaseDirectory(BaseDirectory).WithSearchPaths(BaseDirectory);
         _options = ScriptOptions.Default
-            .WithReferences(ScriptReferences.All)
+            .WithReferences(references)
             .WithImports(imports)
             .WithMetadataResolver(new KernelMetadataResolver(resolver, allowRestore: true))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(BaseDirectory).WithSearchPaths(BaseDirectory))
@@ -218,6 +224,8 @@ public sealed class ScriptEngine
     /// <summary>
     /// Compiles and runs two throwaway submissions and a completion on a separate state, so that the JIT has
     /// compiled the compiler's hot paths before the first real cell (the kernel calls it in the background at start).
+    /// It may run while cells run: compilations bind their references one at a time, so a cell that starts during the
+    /// warm-up waits for the warm-up's binding and then reuses its assembly symbols (one <c>int</c> for all cells).
     /// </summary>
     public void WarmUp()
     {
@@ -226,12 +234,13 @@ public sealed class ScriptEngine
             var path = Path.Combine(BaseDirectory, "warmup.csx");
             var code = InterruptRewriter.Rewrite("var warm = new[] { 1, 2 }.Sum(); for (var i = 0; i < 2; i++) { warm += i; }", ParseOptions);
             var first = CSharpScript.Create(code, _options.WithFilePath(path), typeof(KernelGlobals));
+            ReferenceBinding.BoundCompilation(first);
             first.Compile();
             var state = first.RunAsync(new KernelGlobals()).GetAwaiter().GetResult();
             var second = state.Script.ContinueWith("warm + 1", _options.WithFilePath(path));
             EndsWithValue(second, path);
             state = second.RunFromAsync(state).GetAwaiter().GetResult();
-            var editing = state.Script.ContinueWith("Console.Wri", _completionOptions.WithFilePath(path)).GetCompilation();
+            var editing = ReferenceBinding.BoundCompilation(state.Script.ContinueWith("Console.Wri", _completionOptions.WithFilePath(path)));
             var tree = editing.SyntaxTrees.First(t => t.FilePath == path);
             CodeCompletion.Complete((editing.GetSemanticModel(tree), tree), "Console.Wri", 11);
             ValueFormatter.Format(new[] { new { A = 1 } });
@@ -245,7 +254,7 @@ public sealed class ScriptEngine
     /// <summary>True when the cell ends with an expression without a semicolon whose type is not void.</summary>
     private static bool EndsWithValue(Script script, string path)
     {
-        var compilation = script.GetCompilation();
+        var compilation = ReferenceBinding.BoundCompilation(script);
         var tree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == path);
         if (tree?.GetRoot() is not CompilationUnitSyntax unit) return false;
         if (unit.Members.LastOrDefault() is not GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last })
@@ -259,6 +268,7 @@ public sealed class ScriptEngine
         var script = _state is null
             ? CSharpScript.Create(code, options, typeof(KernelGlobals))
             : _state.Script.ContinueWith(code, options);
+        ReferenceBinding.BoundCompilation(script); // never at the same time as the warm-up or another engine
         errors = [.. script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error)];
         return script;
     }
@@ -346,7 +356,7 @@ public sealed class ScriptEngine
         var script = _state is null
             ? CSharpScript.Create(text, _completionOptions.WithFilePath(path), typeof(KernelGlobals))
             : _state.Script.ContinueWith(text, _completionOptions.WithFilePath(path));
-        var compilation = script.GetCompilation();
+        var compilation = ReferenceBinding.BoundCompilation(script);
         var tree = compilation.SyntaxTrees.First(t => t.FilePath == path);
         return (compilation.GetSemanticModel(tree), tree);
     }

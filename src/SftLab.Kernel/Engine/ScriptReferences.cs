@@ -178,3 +178,31 @@ internal sealed class XmlDocs(string path) : DocumentationProvider
 
     private string Path => path;
 }
+
+/// <summary>
+/// Binds the references of script compilations one at a time, process-wide.
+/// </summary>
+/// <remarks>
+/// Roslyn caches the assembly symbols it builds for a reference on that reference's metadata, and a new compilation
+/// reuses a cached set that fits instead of building its own. All cells share <see cref="ScriptReferences.All"/>, so
+/// normally every compilation in the process sees one System.Int32. But two compilations that bind the same
+/// references at the same time (the kernel's background warm-up and the first cell, a completion request during the
+/// warm-up, two engines in one process) both miss the cache and each build a set; both sets then stay cached. A later
+/// submission picks whichever set it finds first, which need not be the one of the submission before it: a variable of
+/// cell 1 then has cell 1's <c>int</c> while <c>2 * m</c> in cell 2 has cell 2's, and
+/// <c>new[] { m, 2 * m }</c> fails with CS0826 ("No best type found"; elsewhere "cannot convert int to int").
+/// Binding under one lock means a compilation always finds the set built by the one before it.
+/// </remarks>
+internal static class ReferenceBinding
+{
+    private static readonly Lock Gate = new();
+
+    /// <summary>The script's compilation with its references bound (under the process-wide lock).</summary>
+    public static Compilation BoundCompilation(Script script)
+    {
+        var compilation = script.GetCompilation();
+        lock (Gate)
+            _ = compilation.Assembly; // the first access to the assembly symbol binds the references
+        return compilation;
+    }
+}
