@@ -249,11 +249,16 @@ public sealed class Comparison : IHtmlDisplay
             latency_ms = r.Report.Latency?.Mean,
         });
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), JsonSerializer.Serialize(new { retrieval_recall = RetrievalRecall, retrieval_k = RetrievalK, runs = json }, new JsonSerializerOptions { WriteIndented = true }));
+        var answers = Items.ToDictionary(i => i.Id, i => i.Answer);
         foreach (var (seed, report) in Runs)
         {
             var name = string.Concat(report.Method.Select(c => char.IsLetterOrDigit(c) ? c : '-')).Trim('-');
             AtomicFile.WriteAllText(Path.Combine(folder, $"outputs-{name}-seed{seed}.jsonl"),
-                string.Join("\n", report.Examples.Select(e => JsonSerializer.Serialize(new { id = e.Id, prediction = e.Prediction, answer = e.Answer, exact_match = e.ExactMatch, format = e.FormatPassed }))) + "\n");
+                string.Join("\n", report.Examples.Select(e => JsonSerializer.Serialize(new
+                {
+                    id = e.Id, prediction = e.Prediction, predicted_answer = e.Answer, reference_answer = answers.GetValueOrDefault(e.Id),
+                    exact_match = e.ExactMatch, token_f1 = e.TokenF1, format = e.FormatPassed,
+                }))) + "\n");
         }
         // The standalone page embeds plotly.js once, in its first figure.
         var previous = PlotlyJs.NotebookMode;
