@@ -47,6 +47,8 @@ internal static class FigureHtml
             var carriers = document.querySelectorAll('script[type="text/x-sftlab-plotly"]');
             for (var i = 0; i < carriers.length && !ready(); i++) {
               if (carriers[i].getAttribute("data-sftlab-tried")) continue;
+              // A saved page still being parsed: the carrier's text may be incomplete until the parser moves past it.
+              if (document.readyState === "loading" && !carriers[i].nextSibling) continue;
               carriers[i].setAttribute("data-sftlab-tried", "1");
               var s = document.createElement("script");
               s.type = "text/javascript";
