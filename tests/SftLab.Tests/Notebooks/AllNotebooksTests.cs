@@ -71,7 +71,7 @@ public sealed class AllNotebooksTests
         var outDir = Path.Combine(JupyterTools.RepoRoot, "build", "notebook-runs");
         Directory.CreateDirectory(outDir);
         var output = Path.Combine(outDir, name);
-        var args = new List<string> { "notebook", "run", path, "-o", output, "--timeout", "300" };
+        var args = new List<string> { "notebook", "run", path, "-o", output, "--timeout", "900" };
         foreach (var p in CiParameters(name)) args.AddRange(["-p", p]);
         var (code, stdout, stderr) = JupyterTools.Sftlab([.. args]);
         Assert.True(code == 0, $"sftlab {string.Join(' ', args)} failed ({code}):\n{stdout}\n{stderr}");
