@@ -25,7 +25,8 @@ namespace SftLab.Cli;
 /// <item>MFU: achieved FLOP/s against the 1024³ float32 matmul GFLOPS measured in the same run.</item>
 /// <item>Packed vs padded effective (non-padding) tokens/s on datasets/sft/train.jsonl rendered with
 /// ChatML. Goal ≥ 1.5x.</item>
-/// <item>Peak RSS (VmHWM) of LoRA vs full fine-tuning, each in its own child process. Goal ≤ 0.5x.</item>
+/// <item>Peak RSS (VmHWM) of LoRA vs full fine-tuning, without and with gradient checkpointing, each in its own
+/// child process. Goal ≤ 0.5x.</item>
 /// </list>
 /// </summary>
 internal sealed class TrainBenchCommand : ICommandFactory
@@ -63,8 +64,8 @@ internal sealed class TrainBenchCommand : ICommandFactory
             p.GetValue(packLength), p.GetValue(packBatch), p.GetValue(python)!, p.GetValue(tinySteps))));
 
         // The child process of the memory figure: one kind of training in a fresh process, so its VmHWM is its own.
-        var mode = new Option<string>("--mode") { Description = "full or lora.", Required = true };
-        mode.AcceptOnlyFromAmong("full", "lora");
+        var mode = new Option<string>("--mode") { Description = "full, lora, full+ckpt or lora+ckpt.", Required = true };
+        mode.AcceptOnlyFromAmong(Modes.Select(m => m.Mode).ToArray());
         var cThreads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
         var cSteps = new Option<int>("--steps") { DefaultValueFactory = _ => 2 };
         var cBatch = new Option<int>("--batch") { DefaultValueFactory = _ => 2 };
@@ -120,12 +121,14 @@ internal sealed class TrainBenchCommand : ICommandFactory
         private readonly AdamW _optimizer;
         private readonly List<Parameter> _parameters;
 
-        public CsTrainer(LlamaForCausalLM model, IReadOnlyList<TokenizedExample> examples, string outputDir, LoraConfig? lora = null)
+        public CsTrainer(LlamaForCausalLM model, IReadOnlyList<TokenizedExample> examples, string outputDir, LoraConfig? lora = null,
+            bool gradientCheckpointing = false)
         {
             var config = new SftConfig
             {
                 OutputDir = outputDir, Device = "cpu", LearningRate = LearningRate, WeightDecay = WeightDecay,
                 MaxGradNorm = MaxGradNorm, Lora = lora, Shuffle = false, PerDeviceTrainBatchSize = Math.Max(1, examples.Count),
+                GradientCheckpointing = gradientCheckpointing,
             };
             Trainer = new SftTrainer(model, config, examples);
             _parameters = model.Parameters().Where(p => p.RequiresGrad).ToList();
@@ -478,10 +481,18 @@ internal sealed class TrainBenchCommand : ICommandFactory
 
     // ---------------------------------------------------------------- LoRA vs full peak RSS
 
+    private static readonly (string Mode, string Label)[] Modes =
+    [
+        ("full", "full fine-tuning"),
+        ("lora", "LoRA r=8, α=16, all 7 projections"),
+        ("full+ckpt", "full, gradient checkpointing"),
+        ("lora+ckpt", "LoRA, gradient checkpointing"),
+    ];
+
     private static void PeakRss(Settings s)
     {
         var results = new Dictionary<string, JsonElement>();
-        foreach (var mode in new[] { "full", "lora" })
+        foreach (var (mode, _) in Modes)
         {
             Console.Error.WriteLine($"[bench-train] peak RSS: {mode} fine-tuning in a child process...");
             var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
@@ -508,12 +519,17 @@ internal sealed class TrainBenchCommand : ICommandFactory
         Console.WriteLine(reset
             ? "   the peak is reset (/proc/self/clear_refs) once the random model is built, so the build's transient peak (its own column) is left out"
             : "   (the peak could not be reset after building the model: it includes the build's transient peak)");
-        Console.WriteLine($"   {"mode",-34} {"trainable",12} {"build peak",11} {"RSS after build",16} {"training peak",14} {"ratio",7}  goal");
-        foreach (var (mode, label) in new[] { ("full", "full fine-tuning"), ("lora", "LoRA r=8, α=16, all 7 projections") })
+        Console.WriteLine($"   {"mode",-34} {"trainable",12} {"build peak",11} {"RSS after build",16} {"training peak",14} {"÷ full",7} {"÷ same ckpt",11}  goal");
+        foreach (var (mode, label) in Modes)
         {
-            var ratio = mode == "lora" ? Inv($" {Mib("lora", "vmhwm_kb") / Mib("full", "vmhwm_kb"),6:F2}x  ≤ 0.5x") : "";
-            Console.WriteLine(Inv($"   {label,-34} {Count(mode, "trainable"),12:N0} {Mib(mode, "build_peak_kb"),7:F0} MiB {Mib(mode, "model_rss_kb"),12:F0} MiB {Mib(mode, "vmhwm_kb"),10:F0} MiB{ratio}"));
+            var ckpt = mode.EndsWith("+ckpt", StringComparison.Ordinal);
+            var lora = mode.StartsWith("lora", StringComparison.Ordinal);
+            var full = Mib("full", "vmhwm_kb");
+            var same = Mib(ckpt ? "full+ckpt" : "full", "vmhwm_kb");
+            var ratios = mode == "full" ? "" : Inv($" {Mib(mode, "vmhwm_kb") / full,6:F2}x") + (lora ? Inv($" {Mib(mode, "vmhwm_kb") / same,10:F2}x  ≤ 0.5x") : "");
+            Console.WriteLine(Inv($"   {label,-34} {Count(mode, "trainable"),12:N0} {Mib(mode, "build_peak_kb"),7:F0} MiB {Mib(mode, "model_rss_kb"),12:F0} MiB {Mib(mode, "vmhwm_kb"),10:F0} MiB{ratios}"));
         }
+        Console.WriteLine("   ÷ full: against full fine-tuning without checkpointing; ÷ same ckpt: LoRA against full fine-tuning with the same checkpointing setting");
     }
 
     private static long StatusKb(string field)
@@ -545,7 +561,8 @@ internal sealed class TrainBenchCommand : ICommandFactory
                 reset = false;
             }
             var rows = BenchRows(batch, seq, config.VocabSize);
-            using var trainer = new CsTrainer(model, rows, work, mode == "lora" ? new LoraConfig() : null);
+            using var trainer = new CsTrainer(model, rows, work, mode.StartsWith("lora", StringComparison.Ordinal) ? new LoraConfig() : null,
+                gradientCheckpointing: mode.EndsWith("+ckpt", StringComparison.Ordinal));
             var b = new PaddedBatcher(0).Collate(rows);
             for (var i = 0; i < steps; i++) trainer.Step([b]);
             var json = JsonSerializer.Serialize(new Dictionary<string, object>

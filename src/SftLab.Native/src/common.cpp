@@ -20,6 +20,12 @@ void set_error(const char* message) {
 
 void clear_error() { has_error = false; }
 
+std::string take_error() {
+  if (!has_error) return std::string();
+  has_error = false;
+  return last_error;
+}
+
 }  // namespace sft
 
 // The message of the last failed call on this thread, or nullptr. Reading it clears it.

@@ -21,6 +21,8 @@ namespace sft {
 extern std::atomic<int64_t> live_tensors;
 void set_error(const char* message);
 void clear_error();
+// The pending message of this thread (empty if none), cleared.
+std::string take_error();
 
 inline TensorH wrap(at::Tensor&& t) {
   live_tensors.fetch_add(1, std::memory_order_relaxed);

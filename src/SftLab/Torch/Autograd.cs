@@ -12,6 +12,16 @@ public static class Autograd
 
     /// <summary>Enables gradient recording on this thread until disposed.</summary>
     public static GradModeScope EnableGrad() => new(true);
+
+    /// <summary>Whether operations on this thread are being recorded for backpropagation (PyTorch's <c>torch.is_grad_enabled()</c>).</summary>
+    public static bool IsGradEnabled
+    {
+        get
+        {
+            TorchRuntime.Initialize();
+            return Native.sft_is_grad_enabled() == 1;
+        }
+    }
 }
 
 /// <summary>Restores the previous gradient mode when disposed.</summary>

@@ -111,6 +111,7 @@ internal static unsafe partial class Native
     [DllImport(Lib)] internal static extern IntPtr sft_detach(TensorHandle t);
     [DllImport(Lib)] internal static extern IntPtr sft_contiguous(TensorHandle t);
     [DllImport(Lib)] internal static extern IntPtr sft_alias(TensorHandle t);
+    [DllImport(Lib, EntryPoint = "sft_alias")] internal static extern IntPtr sft_alias_raw(IntPtr t);
 
     // ---- autograd ----
     [DllImport(Lib)] internal static extern int sft_set_requires_grad(TensorHandle t, int on);
@@ -207,6 +208,9 @@ internal static unsafe partial class Native
     [DllImport(Lib)] internal static extern IntPtr sft_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, IntPtr mask, double dropoutP, int isCausal);
     [DllImport(Lib)] internal static extern int sft_adamw_update(TensorHandle param, TensorHandle grad, TensorHandle expAvg, TensorHandle expAvgSq,
         double lr, double beta1, double beta2, double weightDecay, double eps, double step);
+    [DllImport(Lib)] internal static extern unsafe IntPtr sft_checkpoint(delegate* unmanaged<IntPtr, IntPtr*, int, IntPtr> fn, IntPtr state,
+        delegate* unmanaged<IntPtr, void> release, IntPtr* inputs, int n);
+    [DllImport(Lib)] internal static extern void sft_set_error([MarshalAs(UnmanagedType.LPUTF8Str)] string message);
     [DllImport(Lib)] internal static extern int sft_clip_grad_norm(IntPtr* parameters, int n, double maxNorm, double normType, out double totalNorm);
 }
 

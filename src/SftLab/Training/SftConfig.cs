@@ -85,7 +85,7 @@ public sealed record SftConfig
     public string Device { get; init; } = "auto";
     /// <summary>LoRA adapters instead of full fine-tuning (null = full).</summary>
     public LoraConfig? Lora { get; init; }
-    /// <summary>Recompute activations in the backward pass to save memory (not available yet: refused if set).</summary>
+    /// <summary>Recompute each decoder layer's activations in the backward pass instead of keeping them: much less memory, about a third more compute.</summary>
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>JSON options with TRL's snake_case names.</summary>
@@ -139,7 +139,6 @@ public sealed record SftConfig
         Check(LoggingSteps > 0, "logging_steps", "must be > 0");
         Check(EvalSteps >= 0 && SaveSteps >= 0, "eval_steps/save_steps", "must be >= 0");
         Check(SaveTotalLimit is null or > 0, "save_total_limit", "must be > 0");
-        Check(!GradientCheckpointing, "gradient_checkpointing", "is not available yet in SftLab's binding");
         _ = Torch.DTypes.Parse(DType);
         _ = Torch.Device.Parse(Device);
         return this;

@@ -60,6 +60,7 @@ public sealed class SftTrainer : IDisposable
         _device = Device.Parse(config.Device);
         if (model.Device != _device || model.DType != DTypes.Parse(config.DType)) model.To(_device, DTypes.Parse(config.DType));
         if (config.Lora is { } lora) Lora.Apply(model, lora, config.Seed);
+        model.GradientCheckpointing = config.GradientCheckpointing;
         BatchesPerEpoch = _batcher.Plan(train, config.PerDeviceTrainBatchSize).Count;
         var stepsPerEpoch = Math.Max(1, BatchesPerEpoch / config.GradientAccumulationSteps);
         TotalSteps = config.MaxSteps > 0 ? config.MaxSteps : (long)Math.Ceiling(config.NumTrainEpochs * stepsPerEpoch);
