@@ -51,30 +51,72 @@ SFT_API TensorH sft_rms_norm(TensorH x, TensorH w, double eps) {
   SFT_CATCH(nullptr)
 }
 
-// softmax(q kᵀ / sqrt(d) + mask) v. q: [..., L, d], k/v: [..., S, d]. mask (optional) is boolean
+namespace {
+
+// softmax(q kᵀ / sqrt(d) + mask) v. q: [..., L, d], k/v: [..., S, d]. mask (may be undefined) is boolean
 // (true = may attend) or additive float. libtorch 2.x has a fused kernel; 1.13 composes it.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const c10::optional<at::Tensor>& mask,
+                     double dropout_p, bool is_causal) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal);
+#else
+  // The scale goes on q ([..., L, d]) rather than on the scores ([..., L, S]), and the masks are applied in
+  // place: the matmul's backward does not need its output, so the scores can be overwritten. Fewer passes
+  // over the largest tensor of attention, forward and backward.
+  const int64_t L = q.size(-2), S = k.size(-2);
+  at::Tensor scores = at::matmul(q * (1.0 / std::sqrt(static_cast<double>(q.size(-1)))), k.transpose(-2, -1));
+  if (is_causal) {
+    at::Tensor future = at::ones({L, S}, q.options().dtype(at::kBool)).triu(1);
+    scores.masked_fill_(future, -std::numeric_limits<double>::infinity());
+  }
+  if (mask.has_value() && mask->defined()) {
+    if (mask->scalar_type() == at::kBool)
+      scores.masked_fill_(mask->logical_not(), -std::numeric_limits<double>::infinity());
+    else
+      scores.add_(*mask);
+  }
+  at::Tensor p = at::softmax(scores, -1);
+  if (dropout_p > 0) p = at::dropout(p, dropout_p, true);
+  return at::matmul(p, v);
+#endif
+}
+
+}  // namespace
+
+// softmax(q kᵀ / sqrt(d) + mask) v. q: [..., L, d], k/v: [..., S, d]. mask (optional) is boolean
+// (true = may attend) or additive float.
 SFT_API TensorH sft_scaled_dot_product_attention(TensorH q, TensorH k, TensorH v, TensorH mask, double dropout_p,
                                                  int is_causal) {
   try {
-#if TORCH_VERSION_MAJOR >= 2
-    return sft::wrap(at::scaled_dot_product_attention(*q, *k, *v, sft::opt(mask), dropout_p, is_causal != 0));
-#else
-    const int64_t L = q->size(-2), S = k->size(-2);
-    at::Tensor scores = at::matmul(*q, k->transpose(-2, -1)) / std::sqrt(static_cast<double>(q->size(-1)));
-    if (is_causal) {
-      at::Tensor causal = at::ones({L, S}, q->options().dtype(at::kBool)).tril();
-      scores = scores.masked_fill(causal.logical_not(), -std::numeric_limits<double>::infinity());
+    return sft::wrap(attention(*q, *k, *v, sft::opt(mask), dropout_p, is_causal != 0));
+  }
+  SFT_CATCH(nullptr)
+}
+
+// Causal attention within segments of the rows of a packed batch: the same result as a block-diagonal
+// causal mask, without computing the scores between documents that may not see each other. q, k, v:
+// [B, H, T, d]. segments: n triples (row, start, length), in order, covering every row exactly.
+SFT_API TensorH sft_segment_attention(TensorH q, TensorH k, TensorH v, const int64_t* segments, int n, double dropout_p) {
+  try {
+    const int64_t B = q->size(0), T = q->size(2);
+    std::vector<std::vector<at::Tensor>> rows(static_cast<size_t>(B));
+    std::vector<int64_t> covered(static_cast<size_t>(B), 0);
+    for (int i = 0; i < n; ++i) {
+      const int64_t row = segments[3 * i], start = segments[3 * i + 1], length = segments[3 * i + 2];
+      TORCH_CHECK(row >= 0 && row < B, "segment ", i, ": row ", row, " is outside the batch of ", B);
+      TORCH_CHECK(start == covered[row] && length > 0 && start + length <= T, "segment ", i, " (row ", row, ", start ", start,
+                  ", length ", length, ") does not continue its row, which is covered up to ", covered[row], " of ", T);
+      covered[row] = start + length;
+      auto slice = [&](const at::Tensor& t) { return t.select(0, row).narrow(1, start, length); };  // [H, length, d]
+      rows[row].push_back(attention(slice(*q), slice(*k), slice(*v), c10::nullopt, dropout_p, length > 1));
     }
-    if (mask) {
-      if (mask->scalar_type() == at::kBool)
-        scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
-      else
-        scores = scores + *mask;
+    std::vector<at::Tensor> out;
+    out.reserve(static_cast<size_t>(B));
+    for (int64_t r = 0; r < B; ++r) {
+      TORCH_CHECK(covered[r] == T, "the segments cover row ", r, " up to ", covered[r], ", not its ", T, " tokens");
+      out.push_back(rows[r].size() == 1 ? rows[r][0] : at::cat(rows[r], 1));
     }
-    at::Tensor p = at::softmax(scores, -1);
-    if (dropout_p > 0) p = at::dropout(p, dropout_p, true);
-    return sft::wrap(at::matmul(p, *v));
-#endif
+    return sft::wrap(at::stack(out, 0));
   }
   SFT_CATCH(nullptr)
 }

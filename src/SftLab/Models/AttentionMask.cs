@@ -39,3 +39,30 @@ public static class AttentionMask
         return mask.Unsqueeze(1);
     }
 }
+
+/// <summary>
+/// The documents of a packed batch, from its position ids (a document starts where the position is 0, as
+/// in <see cref="AttentionMask.Build"/>): (row, start, length) triples for <see cref="Functional.SegmentAttention"/>.
+/// </summary>
+public static class PackedSegments
+{
+    public static IReadOnlyList<(long Row, long Start, long Length)> FromPositions(Tensor positionIds)
+    {
+        var shape = positionIds.Shape;
+        long rows = shape[0], columns = shape[1];
+        using var cpu = positionIds.To(Device.Cpu, DType.Int64);
+        var positions = cpu.ToArray<long>();
+        var segments = new List<(long, long, long)>();
+        for (long r = 0; r < rows; r++)
+        {
+            long start = 0;
+            for (long c = 1; c <= columns; c++)
+                if (c == columns || positions[r * columns + c] == 0)
+                {
+                    segments.Add((r, start, c - start));
+                    start = c;
+                }
+        }
+        return segments;
+    }
+}

@@ -120,7 +120,18 @@ public sealed class LlamaModel : Module
 
         var x = EmbedTokens.Forward(inputIds);
         var (cos, sin) = Rope.CosSin(_invFreq, positionIds, x.DType);
-        var mask = AttentionMask.Build(batch, time, past, attentionMask, packed ? positionIds : null, inputIds.Device);
+        // Packed documents without padding: attention runs document by document (no scores between documents
+        // are computed) instead of over the whole row with a block-diagonal mask. With an attention mask as
+        // well, the mask decides.
+        IReadOnlyList<(long Row, long Start, long Length)>? segments = null;
+        var plainCausal = false;
+        if (packed && attentionMask is null && time > 1)
+        {
+            segments = PackedSegments.FromPositions(positionIds);
+            if (segments.Count == batch) (segments, plainCausal) = (null, true); // one document per row: plain causal attention
+        }
+        var mask = segments != null || plainCausal ? null
+            : AttentionMask.Build(batch, time, past, attentionMask, packed ? positionIds : null, inputIds.Device);
         if (GradientCheckpointing && Training && cache == null && Autograd.IsGradEnabled)
         {
             // With frozen embeddings (LoRA) the hidden states would not require gradients, and a checkpointed
@@ -132,13 +143,13 @@ public sealed class LlamaModel : Module
                 var layer = Layers[i];
                 var index = i;
                 x = mask is null
-                    ? Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], null, null, index), x, cos, sin)
-                    : Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], a[3], null, index), x, cos, sin, mask);
+                    ? Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], null, null, index, segments), x, cos, sin)
+                    : Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], a[3], null, index, segments), x, cos, sin, mask);
             }
             return Norm.Forward(x);
         }
         for (var i = 0; i < Layers.Count; i++)
-            x = Layers[i].Forward(x, cos, sin, mask, cache, i);
+            x = Layers[i].Forward(x, cos, sin, mask, cache, i, segments);
         cache?.Advance(time);
         return Norm.Forward(x);
     }
@@ -162,9 +173,10 @@ public sealed class LlamaDecoderLayer : Module
         Mlp = RegisterModule("mlp", new LlamaMlp(c, g, dtype, device));
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer,
+        IReadOnlyList<(long Row, long Start, long Length)>? segments = null)
     {
-        x = x + SelfAttn.Forward(InputLayernorm.Forward(x), cos, sin, mask, cache, layer);
+        x = x + SelfAttn.Forward(InputLayernorm.Forward(x), cos, sin, mask, cache, layer, segments);
         return x + Mlp.Forward(PostAttentionLayernorm.Forward(x));
     }
 }
@@ -191,7 +203,9 @@ public sealed class LlamaAttention : Module
         OProj = RegisterModule("o_proj", new Linear(_heads * _headDim, c.HiddenSize, c.AttentionBias, g, dtype, device));
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
+    // segments: packed documents (row, start, length); attention stays within each (causal) and replaces the mask.
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer,
+        IReadOnlyList<(long Row, long Start, long Length)>? segments = null)
     {
         var shape = x.Shape;
         long b = shape[0], t = shape[1];
@@ -206,8 +220,8 @@ public sealed class LlamaAttention : Module
         k = RepeatKv(k);
         v = RepeatKv(v);
         // No mask: plain causal attention, or one new token that may see all cached keys.
-        var attn = mask is null
-            ? F.ScaledDotProductAttention(q, k, v, isCausal: t > 1)
+        var attn = segments != null ? F.SegmentAttention(q, k, v, segments)
+            : mask is null ? F.ScaledDotProductAttention(q, k, v, isCausal: t > 1)
             : F.ScaledDotProductAttention(q, k, v, mask);
         return OProj.Forward(attn.Transpose(1, 2).Reshape(b, t, _heads * _headDim));
     }

@@ -85,6 +85,22 @@ public static class Functional
     }
 
     /// <summary>
+    /// Causal attention within segments of each row: packed documents that must not see each other. The
+    /// result equals <see cref="ScaledDotProductAttention"/> with a block-diagonal causal mask, but the scores
+    /// between different documents are never computed (on a packed row of n documents, about n times less
+    /// attention work). q, k, v: [B, H, T, d]; <paramref name="segments"/>: (row, start, length) in order,
+    /// covering every row.
+    /// </summary>
+    public static unsafe Tensor SegmentAttention(Tensor q, Tensor k, Tensor v, IReadOnlyList<(long Row, long Start, long Length)> segments, double dropoutP = 0)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var flat = new long[segments.Count * 3];
+        for (var i = 0; i < segments.Count; i++) (flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]) = segments[i];
+        fixed (long* p = flat)
+            return new Tensor(Native.sft_segment_attention(q.Handle, k.Handle, v.Handle, p, segments.Count, dropoutP));
+    }
+
+    /// <summary>
     /// Scales the gradients of <paramref name="parameters"/> in place so that their global
     /// <paramref name="normType"/>-norm is at most <paramref name="maxNorm"/>. Returns the norm before clipping.
     /// </summary>

@@ -205,6 +205,7 @@ internal static unsafe partial class Native
     [DllImport(Lib)] internal static extern IntPtr sft_multinomial(TensorHandle probs, long n, int replacement, IntPtr gen);
     [DllImport(Lib)] internal static extern IntPtr sft_layer_norm(TensorHandle x, long* shape, int n, IntPtr w, IntPtr b, double eps);
     [DllImport(Lib)] internal static extern IntPtr sft_rms_norm(TensorHandle x, IntPtr w, double eps);
+    [DllImport(Lib)] internal static extern IntPtr sft_segment_attention(TensorHandle q, TensorHandle k, TensorHandle v, long* segments, int n, double dropoutP);
     [DllImport(Lib)] internal static extern IntPtr sft_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, IntPtr mask, double dropoutP, int isCausal);
     [DllImport(Lib)] internal static extern int sft_adamw_update(TensorHandle param, TensorHandle grad, TensorHandle expAvg, TensorHandle expAvgSq,
         double lr, double beta1, double beta2, double weightDecay, double eps, double step);
