@@ -476,7 +476,7 @@ internal sealed class TrainBenchCommand : ICommandFactory
         Console.WriteLine($"   {"batcher",-52} {"steps",6} {"slots",8} {"padding",8} {"tok/s",9} {"ratio",7}  goal");
         Console.WriteLine(Inv($"   {$"PaddedBatcher: {s.PackBatch} examples, padded to the longest",-52} {padded.Count,6} {paddedTotal,8:N0} {1 - (double)realTokens / paddedTotal,8:P1} {paddedRate,9:F1}"));
         Console.WriteLine(Inv($"   {$"PackedBatcher: {packRows} rows × {s.PackLength} (≈ as many slots)",-52} {packed.Count,6} {packedTotal,8:N0} {1 - (double)realTokens / packedTotal,8:P1} {packedRate,9:F1} {packedRate / paddedRate,6:F2}x  ≥ 1.5x"));
-        Console.WriteLine(Inv($"   padded slots ÷ packed slots = {(double)paddedTotal / packedTotal:F2}x (the speed-up if a step's time followed its token slots; packed rows pay more attention, T² per row)"));
+        Console.WriteLine(Inv($"   padded slots ÷ packed slots = {(double)paddedTotal / packedTotal:F2}x (the speed-up if a step's time followed its token slots; attention runs per document, so its cost follows the documents, not the rows)"));
     }
 
     // ---------------------------------------------------------------- LoRA vs full peak RSS

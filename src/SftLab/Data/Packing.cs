@@ -4,7 +4,7 @@ namespace SftLab.Data;
 /// Packs examples into rows of exactly <c>maxLength</c> tokens by best-fit decreasing (longest
 /// first, each into the fullest row it still fits), so almost no compute is spent on padding.
 /// Each row carries position ids that restart at 0 for every document; the model turns those
-/// restarts into a block-diagonal causal mask, so packed documents never attend to each other.
+/// restarts into per-document causal attention (equivalent to a block-diagonal mask), so packed documents never attend to each other.
 /// Documents longer than <c>maxLength</c> are truncated per <see cref="TruncationMode"/>; no
 /// other token is lost. Rows are shuffled (by the seed and the epoch's example order), so the
 /// long-document rows do not all come first.
