@@ -7,6 +7,7 @@
 // across libtorch's intra-op threads). Off the CPU, or for layouts the loop does not handle, it falls
 // back to the composed ops, in the order of torch's _single_tensor_adamw.
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 #include <c10/util/BFloat16.h>
 #include <c10/util/Half.h>
 
