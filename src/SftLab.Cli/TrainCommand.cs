@@ -11,7 +11,7 @@ internal sealed class TrainCommand : ICommandFactory
 {
     public Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Job file: SftConfig fields (snake_case) plus model_name_or_path, train_file, eval_file.", Required = true };
+        var config = new Option<string>("--config") { Description = "Job file: SftConfig fields (snake_case) plus model_name_or_path, train_file, eval_file; every key is in docs/training.md.", Required = true };
         var cmd = new Command("train", "Run an SFT job from a JSON config: checkpoints, metrics.jsonl and the final model in output_dir.") { config };
         cmd.SetAction(p => Run(p.GetValue(config)!));
         return cmd;

@@ -21,6 +21,7 @@ public sealed record LoraConfig
     /// <summary>Names of the linear layers to adapt (last name segment), e.g. q_proj, v_proj.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
     /// <summary>Scale by α/√r instead of α/r (rsLoRA).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("use_rslora")]
     public bool UseRsLora { get; init; }
     /// <summary>Recorded in adapter_config.json: the base model's name or path.</summary>
     public string? BaseModelNameOrPath { get; init; }

@@ -80,6 +80,7 @@ public sealed record SftConfig
     /// <summary>Seed for initialisation, shuffling and dropout.</summary>
     public ulong Seed { get; init; } = 42;
     /// <summary>Weights' dtype: float32, bfloat16 or float16 (AdamW state follows the weights).</summary>
+    [JsonPropertyName("dtype")]
     public string DType { get; init; } = "float32";
     /// <summary>cpu, cuda, cuda:N or auto.</summary>
     public string Device { get; init; } = "auto";
