@@ -46,8 +46,13 @@ inline void adamw_range(T* __restrict p, const T* __restrict g, T* __restrict m,
   }
 }
 
-// float32, the common case, compiled for the CPU's widest vectors (the loader picks the clone).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void adamw_range_f32(float* __restrict p, const float* __restrict g,
+// float32, the common case, compiled for the CPU's widest vectors (on x86-64 the loader picks the clone).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SFT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SFT_VECTOR_CLONES
+#endif
+SFT_VECTOR_CLONES void adamw_range_f32(float* __restrict p, const float* __restrict g,
                                                                                  float* __restrict m, float* __restrict v,
                                                                                  int64_t begin, int64_t end, const AdamWStep& s) {
   adamw_range(p, g, m, v, begin, end, s);
