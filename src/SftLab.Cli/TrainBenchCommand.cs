@@ -296,6 +296,9 @@ internal sealed class TrainBenchCommand : ICommandFactory
                 Console.WriteLine(Inv($"   {r.Name,-28} {r.Parameters,12:N0} {r.Steps,6} {r.CsTokensPerSecond,13:F1} {r.PeerTokensPerSecond,11:F1} {r.CsTokensPerSecond / r.PeerTokensPerSecond,6:F2}x  ≥ 1.1x"));
             foreach (var r in results)
                 Console.WriteLine(Inv($"   same model, same data: loss at step 1 {r.CsLosses[0]:F5} vs {r.PeerLosses[0]:F5}; at step {r.CsLosses.Count} {r.CsLosses[^1]:F5} vs {r.PeerLosses[^1]:F5} ({r.Name})"));
+            Console.WriteLine("   the cost of gradient checkpointing (SftLab, the same steps with and without it, alternated):");
+            foreach (var r in results)
+                Console.WriteLine(Inv($"   {r.Name,-28} without {r.Checkpointing.Plain,8:F1} tok/s, with {r.Checkpointing.Checkpointed,8:F1} tok/s: {r.Checkpointing.Plain / r.Checkpointing.Checkpointed,5:F2}x the time per step"));
 
             Console.WriteLine();
             Console.WriteLine($"2. MFU = achieved FLOP/s ÷ the matmul peak above ({peak.ToString("F1", CultureInfo.InvariantCulture)} GFLOPS, best of start and end)");
@@ -339,7 +342,11 @@ internal sealed class TrainBenchCommand : ICommandFactory
     }
 
     private sealed record ThroughputResult(string Name, LlamaConfig Config, int Steps, long Parameters, double CsTokensPerSecond, double PeerTokensPerSecond,
-        List<double> CsLosses, List<double> PeerLosses, string PeerVersion);
+        List<double> CsLosses, List<double> PeerLosses, string PeerVersion)
+    {
+        /// <summary>SftLab alone, after the comparison: tokens/s without and with gradient checkpointing, steps alternated.</summary>
+        public (double Plain, double Checkpointed) Checkpointing { get; init; }
+    }
 
     private static ThroughputResult Throughput(Settings s, string name, LlamaConfig config, int steps, string script, string work)
     {
@@ -399,8 +406,19 @@ internal sealed class TrainBenchCommand : ICommandFactory
                 Console.Error.WriteLine(Inv($"[bench-train] {name}: step {i + 1}/{steps}: SftLab {csTime / (i + 1):F2} s/step, peer {peerTime / (i + 1):F2} s/step"));
         }
         double tokens = (double)steps * s.Batch * s.Seq;
+        // What gradient checkpointing costs: the same steps with and without it, alternated (SftLab only; the
+        // weights keep training, so these losses are not compared).
+        double plainTime = 0, ckptTime = 0;
+        for (var i = 0; i < steps; i++)
+        {
+            model.GradientCheckpointing = true;
+            ckptTime += Seconds(() => trainer.Step([batch]));
+            model.GradientCheckpointing = false;
+            plainTime += Seconds(() => trainer.Step([batch]));
+        }
+        Console.Error.WriteLine(Inv($"[bench-train] {name}: gradient checkpointing {ckptTime / steps:F2} s/step, without {plainTime / steps:F2} s/step"));
         return new ThroughputResult(name, config, steps, model.ParameterCount(), tokens / csTime, tokens / peerTime, csLosses, peerLosses,
-            setup.GetProperty("version").GetString() ?? "?");
+            setup.GetProperty("version").GetString() ?? "?") { Checkpointing = (tokens / plainTime, tokens / ckptTime) };
     }
 
     // ---------------------------------------------------------------- packed vs padded

@@ -53,7 +53,7 @@ public sealed partial class LlamaForCausalLM : Module
     /// <summary>
     /// Gradient checkpointing (transformers' <c>gradient_checkpointing_enable()</c>): while training with
     /// gradients recorded, each decoder layer keeps only its input and recomputes the rest in the backward
-    /// pass (<see cref="Checkpoint"/>). Much less activation memory, about a third more compute. Evaluation
+    /// pass (<see cref="Checkpoint"/>). Much less activation memory, for one more forward pass per step. Evaluation
     /// and generation are unaffected.
     /// </summary>
     public bool GradientCheckpointing

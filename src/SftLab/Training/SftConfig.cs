@@ -86,7 +86,7 @@ public sealed record SftConfig
     public string Device { get; init; } = "auto";
     /// <summary>LoRA adapters instead of full fine-tuning (null = full).</summary>
     public LoraConfig? Lora { get; init; }
-    /// <summary>Recompute each decoder layer's activations in the backward pass instead of keeping them: much less memory, about a third more compute.</summary>
+    /// <summary>Recompute each decoder layer's activations in the backward pass instead of keeping them: much less memory, one more forward pass per step.</summary>
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>JSON options with TRL's snake_case names.</summary>
