@@ -499,6 +499,9 @@ internal sealed class TrainBenchCommand : ICommandFactory
 
     // ---------------------------------------------------------------- LoRA vs full peak RSS
 
+    private static bool IsLora(string mode) => mode.StartsWith("lora", StringComparison.Ordinal);
+    private static bool IsCheckpointed(string mode) => mode.EndsWith("+ckpt", StringComparison.Ordinal);
+
     private static readonly (string Mode, string Label)[] Modes =
     [
         ("full", "full fine-tuning"),
@@ -540,11 +543,9 @@ internal sealed class TrainBenchCommand : ICommandFactory
         Console.WriteLine($"   {"mode",-34} {"trainable",12} {"build peak",11} {"RSS after build",16} {"training peak",14} {"÷ full",7} {"÷ same ckpt",11}  goal");
         foreach (var (mode, label) in Modes)
         {
-            var ckpt = mode.EndsWith("+ckpt", StringComparison.Ordinal);
-            var lora = mode.StartsWith("lora", StringComparison.Ordinal);
             var full = Mib("full", "vmhwm_kb");
-            var same = Mib(ckpt ? "full+ckpt" : "full", "vmhwm_kb");
-            var ratios = mode == "full" ? "" : Inv($" {Mib(mode, "vmhwm_kb") / full,6:F2}x") + (lora ? Inv($" {Mib(mode, "vmhwm_kb") / same,10:F2}x  ≤ 0.5x") : "");
+            var same = Mib(IsCheckpointed(mode) ? "full+ckpt" : "full", "vmhwm_kb");
+            var ratios = mode == "full" ? "" : Inv($" {Mib(mode, "vmhwm_kb") / full,6:F2}x") + (IsLora(mode) ? Inv($" {Mib(mode, "vmhwm_kb") / same,10:F2}x  ≤ 0.5x") : "");
             Console.WriteLine(Inv($"   {label,-34} {Count(mode, "trainable"),12:N0} {Mib(mode, "build_peak_kb"),7:F0} MiB {Mib(mode, "model_rss_kb"),12:F0} MiB {Mib(mode, "vmhwm_kb"),10:F0} MiB{ratios}"));
         }
         Console.WriteLine("   ÷ full: against full fine-tuning without checkpointing; ÷ same ckpt: LoRA against full fine-tuning with the same checkpointing setting");
@@ -579,8 +580,7 @@ internal sealed class TrainBenchCommand : ICommandFactory
                 reset = false;
             }
             var rows = BenchRows(batch, seq, config.VocabSize);
-            using var trainer = new CsTrainer(model, rows, work, mode.StartsWith("lora", StringComparison.Ordinal) ? new LoraConfig() : null,
-                gradientCheckpointing: mode.EndsWith("+ckpt", StringComparison.Ordinal));
+            using var trainer = new CsTrainer(model, rows, work, IsLora(mode) ? new LoraConfig() : null, gradientCheckpointing: IsCheckpointed(mode));
             var b = new PaddedBatcher(0).Collate(rows);
             for (var i = 0; i < steps; i++) trainer.Step([b]);
             var json = JsonSerializer.Serialize(new Dictionary<string, object>

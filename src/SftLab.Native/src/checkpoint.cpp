@@ -17,6 +17,8 @@
 
 #include "common.h"
 
+SFT_API void sft_free(TensorH t);  // common.cpp
+
 namespace {
 
 typedef TensorH (*sft_checkpoint_fn)(void* state, TensorH* inputs, int n);
@@ -27,17 +29,13 @@ at::Tensor call(sft_checkpoint_fn fn, void* state, const std::vector<at::Tensor>
   handles.reserve(inputs.size());
   for (const auto& t : inputs) handles.push_back(sft::wrap(at::Tensor(t)));
   TensorH out = fn(state, handles.data(), static_cast<int>(handles.size()));
-  for (auto h : handles) {
-    delete h;
-    sft::live_tensors.fetch_sub(1, std::memory_order_relaxed);
-  }
+  for (auto h : handles) sft_free(h);
   if (out == nullptr) {
     std::string message = sft::take_error();
     TORCH_CHECK(false, "the checkpointed function failed: ", message.empty() ? "(no message)" : message);
   }
   at::Tensor result = *out;
-  delete out;
-  sft::live_tensors.fetch_sub(1, std::memory_order_relaxed);
+  sft_free(out);
   return result;
 }
 

@@ -49,7 +49,6 @@ public sealed partial class LlamaForCausalLM : Module
         }
     }
 
-    /// <summary>The device of the weights.</summary>
     /// <summary>
     /// Gradient checkpointing (transformers' <c>gradient_checkpointing_enable()</c>): while training with
     /// gradients recorded, each decoder layer keeps only its input and recomputes the rest in the backward
@@ -62,6 +61,7 @@ public sealed partial class LlamaForCausalLM : Module
         set => Model.GradientCheckpointing = value;
     }
 
+    /// <summary>The device of the weights.</summary>
     public Device Device => Model.EmbedTokens.Weight.Device;
 
     /// <summary>The dtype of the weights.</summary>
@@ -123,33 +123,26 @@ public sealed class LlamaModel : Module
         // Packed documents without padding: attention runs document by document (no scores between documents
         // are computed) instead of over the whole row with a block-diagonal mask. With an attention mask as
         // well, the mask decides.
-        IReadOnlyList<(long Row, long Start, long Length)>? segments = null;
-        var plainCausal = false;
-        if (packed && attentionMask is null && time > 1)
-        {
-            segments = PackedSegments.FromPositions(positionIds);
-            if (segments.Count == batch) (segments, plainCausal) = (null, true); // one document per row: plain causal attention
-        }
-        var mask = segments != null || plainCausal ? null
-            : AttentionMask.Build(batch, time, past, attentionMask, packed ? positionIds : null, inputIds.Device);
-        if (GradientCheckpointing && Training && cache == null && Autograd.IsGradEnabled)
-        {
-            // With frozen embeddings (LoRA) the hidden states would not require gradients, and a checkpointed
-            // layer whose input does not gets none for its adapters: start the chain here (as transformers'
-            // enable_input_require_grads).
-            if (!x.RequiresGrad) x = x.Detach().RequiresGrad_();
-            for (var i = 0; i < Layers.Count; i++)
-            {
-                var layer = Layers[i];
-                var index = i;
-                x = mask is null
-                    ? Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], null, null, index, segments), x, cos, sin)
-                    : Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], a[3], null, index, segments), x, cos, sin, mask);
-            }
-            return Norm.Forward(x);
-        }
+        var perDocument = packed && attentionMask is null && time > 1;
+        var segments = perDocument ? PackedSegments.FromPositions(positionIds) : null;
+        if (segments?.Count == batch) segments = null; // one document per row: plain causal attention
+        var mask = perDocument ? null : AttentionMask.Build(batch, time, past, attentionMask, packed ? positionIds : null, inputIds.Device);
+        var checkpointing = GradientCheckpointing && Training && cache == null && Autograd.IsGradEnabled;
+        // With frozen embeddings (LoRA) the hidden states would not require gradients, and a checkpointed layer
+        // whose input does not gets none for its adapters: start the chain here (transformers'
+        // enable_input_require_grads).
+        if (checkpointing && !x.RequiresGrad) x = x.Detach().RequiresGrad_();
         for (var i = 0; i < Layers.Count; i++)
-            x = Layers[i].Forward(x, cos, sin, mask, cache, i, segments);
+        {
+            if (!checkpointing)
+            {
+                x = Layers[i].Forward(x, cos, sin, mask, cache, i, segments);
+                continue;
+            }
+            var (layer, index) = (Layers[i], i);
+            x = Checkpoint.Run(a => layer.Forward(a[0], a[1], a[2], a.Length > 3 ? a[3] : null, null, index, segments),
+                mask is null ? [x, cos, sin] : [x, cos, sin, mask]);
+        }
         cache?.Advance(time);
         return Norm.Forward(x);
     }

@@ -371,27 +371,21 @@ internal sealed class Parser
         finally { _depth--; }
     }
 
-    private Expr ParseOr()
+    /// <summary>operand (op operand)*, grouped to the left: one precedence level of binary operators.</summary>
+    private Expr LeftAssociative(Func<Expr> operand, Func<Token, bool> isOperator)
     {
-        var left = ParseAnd();
-        while (Cur.IsName("or"))
+        var left = operand();
+        while (isOperator(Cur))
         {
             var op = Next();
-            left = new BinaryExpr("or", left, ParseAnd(), op.Line, op.Column);
+            left = new BinaryExpr(op.Value, left, operand(), op.Line, op.Column);
         }
         return left;
     }
 
-    private Expr ParseAnd()
-    {
-        var left = ParseNot();
-        while (Cur.IsName("and"))
-        {
-            var op = Next();
-            left = new BinaryExpr("and", left, ParseNot(), op.Line, op.Column);
-        }
-        return left;
-    }
+    private Expr ParseOr() => LeftAssociative(ParseAnd, t => t.IsName("or"));
+
+    private Expr ParseAnd() => LeftAssociative(ParseNot, t => t.IsName("and"));
 
     private Expr ParseNot()
     {
@@ -434,49 +428,13 @@ internal sealed class Parser
         return rest.Count == 0 ? first : new CompareExpr(first, rest, start.Line, start.Column);
     }
 
-    private Expr ParseMath1()
-    {
-        var left = ParseConcat();
-        while (Cur.Kind == TokenKind.Operator && Cur.Value is "+" or "-")
-        {
-            var op = Next();
-            left = new BinaryExpr(op.Value, left, ParseConcat(), op.Line, op.Column);
-        }
-        return left;
-    }
+    private Expr ParseMath1() => LeftAssociative(ParseConcat, t => t.Kind == TokenKind.Operator && t.Value is "+" or "-");
 
-    private Expr ParseConcat()
-    {
-        var left = ParseMath2();
-        while (Cur.IsOp("~"))
-        {
-            var op = Next();
-            left = new BinaryExpr("~", left, ParseMath2(), op.Line, op.Column);
-        }
-        return left;
-    }
+    private Expr ParseConcat() => LeftAssociative(ParseMath2, t => t.IsOp("~"));
 
-    private Expr ParseMath2()
-    {
-        var left = ParsePow();
-        while (Cur.Kind == TokenKind.Operator && Cur.Value is "*" or "/" or "//" or "%")
-        {
-            var op = Next();
-            left = new BinaryExpr(op.Value, left, ParsePow(), op.Line, op.Column);
-        }
-        return left;
-    }
+    private Expr ParseMath2() => LeftAssociative(ParsePow, t => t.Kind == TokenKind.Operator && t.Value is "*" or "/" or "//" or "%");
 
-    private Expr ParsePow()
-    {
-        var left = ParseUnary(true);
-        while (Cur.IsOp("**"))
-        {
-            var op = Next();
-            left = new BinaryExpr("**", left, ParseUnary(true), op.Line, op.Column);
-        }
-        return left;
-    }
+    private Expr ParsePow() => LeftAssociative(() => ParseUnary(true), t => t.IsOp("**"));
 
     private Expr ParseUnary(bool withFilter)
     {
